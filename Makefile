@@ -1,0 +1,34 @@
+# The two commands of README.md: `make run` and `make test`. Both install what is missing first.
+CARGO ?= cargo
+INTAKE := target/release/intake
+# tesseract's OpenMP threading must be off when the process starts (see ARCHITECTURE.md).
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: deps build run test lint bench samples clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build --release --locked
+
+## Import the sample master data and serve with the default configuration (data in ./data,
+## watched folder ./inbox). Stop with Ctrl-C.
+run: build
+	$(INTAKE) customers import --customers samples/customers.csv --contracts samples/contracts.csv
+	$(INTAKE) serve
+
+## Format check and the whole test suite.
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) test --locked
+
+lint: deps
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## Ingest 10,000 generated e-mails and 1,000 PDFs; prints docs/s, peak RSS, search p50/p99.
+bench: build
+	$(CARGO) bench --locked --bench ingest
+
+clean:
+	rm -rf target data inbox

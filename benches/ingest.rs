@@ -1,0 +1,159 @@
+//! `make bench`: ingests 10,000 generated e-mails and 1,000 born-digital PDFs with the release
+//! `intake ingest`, then measures search latency over the resulting index. Prints documents/s,
+//! peak RSS of the ingest process and search p50/p99. Figures go to BENCHMARKS.md.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use intake::index::{ArchiveIndex, SearchRequest};
+use intake::samples::{generate_corpus, CorpusSpec};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Peak resident set of a running process (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+struct Run {
+    files: usize,
+    secs: f64,
+    peak_kib: u64,
+}
+
+fn ingest(work: &Path, dir: &Path, files: usize) -> Run {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .current_dir(work)
+        .args(["ingest", "--quiet"])
+        .arg(dir)
+        .env("INTAKE_LOG", "warn")
+        .spawn()
+        .expect("start intake ingest");
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "intake ingest failed: {status}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Run {
+        files,
+        secs: started.elapsed().as_secs_f64(),
+        peak_kib: peak,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let emails = env_usize("BENCH_EMAILS", 10_000);
+    let pdfs = env_usize("BENCH_PDFS", 1_000);
+    let work = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    generate_corpus(
+        &work.path().join("emails"),
+        &CorpusSpec {
+            emails,
+            pdfs: 0,
+            seed: 1,
+            customers: 200,
+        },
+    )
+    .expect("generate e-mails");
+    generate_corpus(
+        &work.path().join("pdfs"),
+        &CorpusSpec {
+            emails: 0,
+            pdfs,
+            seed: 2,
+            customers: 200,
+        },
+    )
+    .expect("generate PDFs");
+    println!(
+        "generated {emails} e-mails + {pdfs} PDFs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let mail = ingest(work.path(), &work.path().join("emails"), emails);
+    let letters = ingest(work.path(), &work.path().join("pdfs"), pdfs);
+    for (what, r) in [("e-mails", &mail), ("PDFs", &letters)] {
+        println!(
+            "ingest {:>6} {what:<8} {:>7.2} s  {:>7.0} docs/s  peak RSS {:>6.1} MiB",
+            r.files,
+            r.secs,
+            r.files as f64 / r.secs,
+            r.peak_kib as f64 / 1024.0
+        );
+    }
+    let total_files = mail.files + letters.files;
+    let total_secs = mail.secs + letters.secs;
+    println!(
+        "ingest {total_files:>6} total    {total_secs:>7.2} s  {:>7.0} docs/s",
+        total_files as f64 / total_secs
+    );
+
+    let index = ArchiveIndex::open(&work.path().join("data/index")).expect("open index");
+    let queries = [
+        "Kündigung",
+        "Wasserschaden",
+        "Schadenmeldung Unfall",
+        "Adressänderung",
+        "Beitrag",
+        "Rechnung Werkstatt",
+        "neue Bankverbindung",
+        "unzufrieden",
+        "\"sehr geehrte damen und herren\"",
+        "Versicherungsnummer",
+    ];
+    let mut latencies = Vec::new();
+    let mut hits = 0;
+    for round in 0..50 {
+        for q in queries {
+            let t = Instant::now();
+            let r = index
+                .search(&SearchRequest {
+                    query: q.to_string(),
+                    limit: 10,
+                    since: (round % 5 == 0)
+                        .then(|| chrono::Utc::now().date_naive().pred_opt())
+                        .flatten(),
+                    ..Default::default()
+                })
+                .expect("search");
+            latencies.push(t.elapsed());
+            hits += r.total;
+        }
+    }
+    latencies.sort();
+    println!(
+        "search {} queries over {} documents: p50 {:.2} ms  p99 {:.2} ms  ({} hits in all)",
+        latencies.len(),
+        total_files,
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        hits
+    );
+}

@@ -1,0 +1,88 @@
+//! `intake-samples`: writes generated German inbound mail (e-mails and letter PDFs with a
+//! `truth.jsonl`) and matching master data, for tests, benchmarks and trying intake out.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use intake::samples::{generate_corpus, write_master_data, CorpusSpec};
+
+#[derive(Parser)]
+#[command(
+    name = "intake-samples",
+    about = "Generate realistic German inbound mail for intake"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// E-mails (`mail-NNNNNN.eml`), letters (`letter-NNNNNN.pdf`) and `truth.jsonl` into OUT
+    Corpus {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        emails: usize,
+        #[arg(long, default_value_t = 20)]
+        pdfs: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Size of the customer base the mail refers to (same seed ⇒ same customers)
+        #[arg(long, default_value_t = 200)]
+        customers: usize,
+    },
+    /// customers.csv and contracts.csv consistent with a corpus of the same seed
+    MasterData {
+        #[arg(long)]
+        customers: PathBuf,
+        #[arg(long)]
+        contracts: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Corpus {
+            out,
+            emails,
+            pdfs,
+            seed,
+            customers,
+        } => {
+            let summary = generate_corpus(
+                &out,
+                &CorpusSpec {
+                    emails,
+                    pdfs,
+                    seed,
+                    customers,
+                },
+            )
+            .with_context(|| format!("writing corpus to {}", out.display()))?;
+            eprintln!(
+                "wrote {} e-mails and {} PDFs ({} bytes) to {}",
+                summary.emails,
+                summary.pdfs,
+                summary.bytes,
+                out.display()
+            );
+        }
+        Command::MasterData {
+            customers,
+            contracts,
+            seed,
+            count,
+        } => {
+            write_master_data(&customers, &contracts, seed, count)
+                .context("writing master data")?;
+            eprintln!("wrote {} and {}", customers.display(), contracts.display());
+        }
+    }
+    Ok(())
+}

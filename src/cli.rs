@@ -1,0 +1,265 @@
+//! The command line: argument parsing and printing. Each command opens the app and calls one
+//! thing on it; the work is elsewhere.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::index::{Hit, SearchRequest};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "intake",
+    version,
+    about = "Central inbox: takes in mail, archives it, makes it searchable"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./intake.toml if present, else built-in defaults with data in ./data)
+    #[arg(long, global = true, env = "INTAKE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Watch the configured folders and process what arrives, until Ctrl-C / SIGTERM
+    Serve,
+    /// Take files and directories once; exits non-zero if any item failed
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Channel recorded on the documents
+        #[arg(long, default_value = "ingest")]
+        channel: String,
+        /// No progress bar
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Full-text search over the archive
+    Search {
+        query: String,
+        /// Document type id (e.g. claim)
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long)]
+        queue: Option<String>,
+        /// Received on or after this day (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        /// Received on or before this day (YYYY-MM-DD)
+        #[arg(long)]
+        until: Option<NaiveDate>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// One JSON object with total and hits
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export records (JSON lines; format in docs/export.md)
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Rebuild the search index from the store (resumable)
+    Reindex {
+        #[arg(long, default_value_t = 1000)]
+        chunk: usize,
+    },
+    /// Customer master data
+    Customers {
+        #[command(subcommand)]
+        action: CustomersAction,
+    },
+    /// Ledger counts per status
+    Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportWhat {
+    /// Every received item and attachment, one JSON object per line
+    Documents {
+        /// Include the extracted text
+        #[arg(long)]
+        with_text: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomersAction {
+    /// Import customers.csv and contracts.csv (idempotent; bad rows reported by line)
+    Import {
+        #[arg(long)]
+        customers: PathBuf,
+        #[arg(long)]
+        contracts: Option<PathBuf>,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let app = App::open(config)?;
+    match cli.command {
+        Command::Serve => {
+            runtime()?.block_on(app.serve())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest {
+            paths,
+            channel,
+            quiet,
+        } => {
+            let progress = !quiet && std::io::stderr().is_terminal();
+            let started = std::time::Instant::now();
+            let report = runtime()?.block_on(app.ingest(&paths, &channel, progress))?;
+            let secs = started.elapsed().as_secs_f64();
+            let total = report.done + report.duplicates + report.failed.len();
+            eprintln!(
+                "{total} file(s) in {secs:.1} s ({:.0}/s): {} archived, {} duplicate(s), {} failed",
+                total as f64 / secs.max(1e-9),
+                report.done,
+                report.duplicates,
+                report.failed.len()
+            );
+            for (path, reason) in &report.failed {
+                eprintln!("FAILED {}: {reason}", path.display());
+            }
+            Ok(if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Search {
+            query,
+            doc_type,
+            customer,
+            queue,
+            since,
+            until,
+            limit,
+            json,
+        } => {
+            let results = app.index.search(&SearchRequest {
+                query,
+                doc_type,
+                customer_id: customer,
+                queue,
+                since,
+                until,
+                limit,
+            })?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &results)?;
+                writeln!(out)?;
+            } else {
+                let bold = std::io::stdout().is_terminal();
+                writeln!(out, "{} hit(s)", results.total)?;
+                for (i, hit) in results.hits.iter().enumerate() {
+                    print_hit(&mut out, i + 1, hit, bold)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            what: ExportWhat::Documents { with_text },
+        } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            crate::export::write_documents(app.store.as_ref(), &mut out, with_text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex { chunk } => {
+            let n = app.reindex(chunk, |n| tracing::info!(documents = n, "reindexed"))?;
+            eprintln!("reindexed {n} document(s)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Customers {
+            action:
+                CustomersAction::Import {
+                    customers,
+                    contracts,
+                },
+        } => {
+            let report =
+                crate::customers::import(app.store.as_ref(), &customers, contracts.as_deref())
+                    .context("customer import failed")?;
+            eprintln!(
+                "imported {} customer(s), {} contract(s); {} bad row(s)",
+                report.customers,
+                report.contracts,
+                report.bad_rows.len()
+            );
+            for bad in &report.bad_rows {
+                eprintln!("{}:{}: {}", bad.file, bad.line, bad.reason);
+            }
+            Ok(if report.bad_rows.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Status => {
+            let counts = app.store.status_counts()?;
+            let mut out = std::io::stdout().lock();
+            for (status, n) in counts {
+                writeln!(out, "{status:<12} {n}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn print_hit(out: &mut impl Write, n: usize, hit: &Hit, bold: bool) -> std::io::Result<()> {
+    let title = hit
+        .subject
+        .as_deref()
+        .or(hit.filename.as_deref())
+        .unwrap_or("(no subject)");
+    let parent = hit
+        .parent_id
+        .map(|p| format!(" (attachment of {p})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{n:>3}. #{} {} [{}] {}{}",
+        hit.id,
+        hit.received_at.format("%Y-%m-%d %H:%M"),
+        hit.channel,
+        title,
+        parent
+    )?;
+    let (on, off) = if bold {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
+    let mut line = String::new();
+    let mut pos = 0;
+    for &(s, e) in &hit.highlights {
+        if s < pos || e > hit.snippet.len() {
+            continue;
+        }
+        line.push_str(&hit.snippet[pos..s]);
+        line.push_str(on);
+        line.push_str(&hit.snippet[s..e]);
+        line.push_str(off);
+        pos = e;
+    }
+    line.push_str(&hit.snippet[pos..]);
+    writeln!(out, "     {}", line.replace(['\n', '\r'], " "))
+}

@@ -1,0 +1,387 @@
+//! Configuration: the TOML file an operator writes, with a default for every key, and its
+//! validation. Takes a file (or nothing: the embedded default with data in `./data` and the
+//! watched folder `./inbox`); gives a validated [`Config`]. Unknown keys are rejected and every
+//! problem is reported at once, each naming its key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Where a configuration is looked for when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "intake.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid configuration:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid { problems: Vec<String> },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Everything intake keeps: database, originals, index.
+    pub data_dir: PathBuf,
+    /// Watched folders; each is a channel.
+    pub folders: Vec<FolderConfig>,
+    pub limits: LimitsConfig,
+    pub pipeline: PipelineConfig,
+    pub index: IndexConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            folders: vec![FolderConfig::default()],
+            limits: LimitsConfig::default(),
+            pipeline: PipelineConfig::default(),
+            index: IndexConfig::default(),
+        }
+    }
+}
+
+/// How a folder notices new files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchMode {
+    /// inotify events (local disks), with a periodic rescan as a safety net.
+    Events,
+    /// Rescan every `poll_interval_ms` (network shares, where events do not arrive).
+    Poll,
+}
+
+/// What happens to a file once its document is durably done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterIntake {
+    /// Move into `processed_dir/YYYY-MM-DD/`.
+    Move,
+    /// Delete the file (the original is in the archive).
+    Delete,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FolderConfig {
+    pub path: PathBuf,
+    /// Channel name recorded on every document from this folder (e.g. `scan-kfz`).
+    pub channel: String,
+    pub mode: WatchMode,
+    pub poll_interval_ms: u64,
+    /// A file is taken only when its size and mtime have not changed for this long.
+    pub stable_after_ms: u64,
+    pub after: AfterIntake,
+    /// Default `processed` under the watched folder.
+    pub processed_dir: Option<PathBuf>,
+    /// Default `failed` under the watched folder.
+    pub failed_dir: Option<PathBuf>,
+    /// Metadata recorded on every document from this folder (e.g. `department = "kfz"`).
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Default for FolderConfig {
+    fn default() -> Self {
+        FolderConfig {
+            path: PathBuf::from("inbox"),
+            channel: "inbox".into(),
+            mode: WatchMode::Events,
+            poll_interval_ms: 2_000,
+            stable_after_ms: 1_000,
+            after: AfterIntake::Move,
+            processed_dir: None,
+            failed_dir: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+impl FolderConfig {
+    pub fn processed_dir(&self) -> PathBuf {
+        self.processed_dir
+            .clone()
+            .unwrap_or_else(|| self.path.join("processed"))
+    }
+    pub fn failed_dir(&self) -> PathBuf {
+        self.failed_dir
+            .clone()
+            .unwrap_or_else(|| self.path.join("failed"))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Larger files are quarantined without being read.
+    pub max_file_bytes: u64,
+    pub max_mime_depth: u32,
+    pub max_attachments: u32,
+    pub max_pages: u32,
+    pub max_text_chars: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_file_bytes: 100 * 1024 * 1024,
+            max_mime_depth: 8,
+            max_attachments: 100,
+            max_pages: 2_000,
+            max_text_chars: 2_000_000,
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn extract_limits(&self) -> crate::extract::Limits {
+        crate::extract::Limits {
+            max_mime_depth: self.max_mime_depth,
+            max_attachments: self.max_attachments,
+            max_pages: self.max_pages,
+            max_text_chars: self.max_text_chars,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Capacity of the channel from sources to the receipt stage.
+    pub intake_capacity: usize,
+    /// Capacity of the channel from the receipt stage to extraction.
+    pub extract_capacity: usize,
+    /// Capacity of the channel from extraction to the finishing stage.
+    pub finish_capacity: usize,
+    /// Items handled per database transaction / index commit.
+    pub batch_size: usize,
+    /// Extraction worker threads; 0 = one per core.
+    pub extract_workers: usize,
+    /// Files a folder source has in flight at once.
+    pub max_in_flight_per_folder: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            intake_capacity: 256,
+            extract_capacity: 256,
+            finish_capacity: 256,
+            batch_size: 256,
+            extract_workers: 0,
+            max_in_flight_per_folder: 512,
+        }
+    }
+}
+
+impl PipelineConfig {
+    pub fn extract_workers(&self) -> usize {
+        if self.extract_workers == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        } else {
+            self.extract_workers
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexConfig {
+    /// Memory budget of the single index writer.
+    pub writer_memory_mb: usize,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            writer_memory_mb: 128,
+        }
+    }
+}
+
+impl Config {
+    /// `--config FILE` if given, else `./intake.toml` if present, else the embedded default.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = PathBuf::from(DEFAULT_CONFIG_FILE);
+                if !p.exists() {
+                    let config = Config::default();
+                    config.validate()?;
+                    return Ok(config);
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let config = Config::from_toml(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.clone(),
+                message,
+            },
+            other => other,
+        })?;
+        Ok(config.relative_to(path.parent().unwrap_or(Path::new("."))))
+    }
+
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Relative paths in a config file are relative to the file's directory.
+    fn relative_to(mut self, base: &Path) -> Config {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() && !base.as_os_str().is_empty() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.data_dir);
+        for f in &mut self.folders {
+            fix(&mut f.path);
+            if let Some(p) = f.processed_dir.as_mut() {
+                fix(p);
+            }
+            if let Some(p) = f.failed_dir.as_mut() {
+                fix(p);
+            }
+        }
+        self
+    }
+
+    /// Every problem at once, each naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if self.data_dir.as_os_str().is_empty() {
+            problems.push("data_dir: must not be empty".to_string());
+        }
+        let mut channels = std::collections::HashSet::new();
+        for (i, f) in self.folders.iter().enumerate() {
+            let key = format!("folders[{i}]");
+            if f.path.as_os_str().is_empty() {
+                problems.push(format!("{key}.path: must not be empty"));
+            }
+            if f.channel.trim().is_empty() {
+                problems.push(format!("{key}.channel: must not be empty"));
+            } else if !f
+                .channel
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push(format!(
+                    "{key}.channel: {:?} may only contain letters, digits, '-' and '_'",
+                    f.channel
+                ));
+            } else if !channels.insert(f.channel.clone()) {
+                problems.push(format!(
+                    "{key}.channel: {:?} is used by another folder",
+                    f.channel
+                ));
+            }
+            if f.poll_interval_ms < 100 {
+                problems.push(format!("{key}.poll_interval_ms: must be at least 100"));
+            }
+            if f.stable_after_ms > 3_600_000 {
+                problems.push(format!(
+                    "{key}.stable_after_ms: must be at most 3600000 (one hour)"
+                ));
+            }
+        }
+        let l = &self.limits;
+        if l.max_file_bytes == 0 {
+            problems.push("limits.max_file_bytes: must be greater than 0".into());
+        }
+        if l.max_mime_depth == 0 {
+            problems.push("limits.max_mime_depth: must be greater than 0".into());
+        }
+        if l.max_pages == 0 {
+            problems.push("limits.max_pages: must be greater than 0".into());
+        }
+        let p = &self.pipeline;
+        for (name, v) in [
+            ("pipeline.intake_capacity", p.intake_capacity),
+            ("pipeline.extract_capacity", p.extract_capacity),
+            ("pipeline.finish_capacity", p.finish_capacity),
+            ("pipeline.batch_size", p.batch_size),
+            (
+                "pipeline.max_in_flight_per_folder",
+                p.max_in_flight_per_folder,
+            ),
+        ] {
+            if v == 0 {
+                problems.push(format!("{name}: must be greater than 0"));
+            }
+        }
+        if self.index.writer_memory_mb < 15 {
+            problems.push("index.writer_memory_mb: must be at least 15".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid { problems })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_watches_inbox_and_stores_in_data() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.folders.len(), 1);
+        assert_eq!(c.folders[0].path, PathBuf::from("inbox"));
+        assert_eq!(
+            c.folders[0].processed_dir(),
+            PathBuf::from("inbox/processed")
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_toml("[limits]\nmax_file_byte = 3\n").unwrap_err();
+        assert!(err.to_string().contains("max_file_byte"), "{err}");
+    }
+
+    #[test]
+    fn all_problems_are_reported_with_their_keys() {
+        let err = Config::from_toml(
+            "[[folders]]\npath = \"a\"\nchannel = \"x y\"\n[[folders]]\npath = \"\"\nchannel = \"k\"\npoll_interval_ms = 5\n[pipeline]\nbatch_size = 0\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("folders[0].channel"), "{err}");
+        assert!(err.contains("folders[1].path"), "{err}");
+        assert!(err.contains("folders[1].poll_interval_ms"), "{err}");
+        assert!(err.contains("pipeline.batch_size"), "{err}");
+    }
+
+    #[test]
+    fn folder_metadata_and_mode_parse() {
+        let c = Config::from_toml(
+            "[[folders]]\npath = \"inbox/scan-kfz\"\nchannel = \"scan-kfz\"\nmode = \"poll\"\nafter = \"delete\"\nmetadata = { department = \"kfz\" }\n",
+        )
+        .unwrap();
+        assert_eq!(c.folders[0].mode, WatchMode::Poll);
+        assert_eq!(c.folders[0].after, AfterIntake::Delete);
+        assert_eq!(c.folders[0].metadata["department"], "kfz");
+    }
+}

@@ -1,0 +1,116 @@
+//! `intake export documents`: one JSON object per line per document, in id order. The field
+//! names are a public interface (documented in docs/export.md); later issues fill the fields that
+//! are `null` today and add new ones, they never rename or remove one.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::extract::EmailMeta;
+use crate::model::{DocStatus, DocumentId};
+use crate::store::{DocumentRow, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("writing the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    path: Option<&'a str>,
+    filename: Option<&'a str>,
+    message_id: Option<&'a str>,
+    subject: Option<&'a str>,
+    parent_id: Option<DocumentId>,
+}
+
+#[derive(Serialize)]
+struct ExportedDocument<'a> {
+    id: DocumentId,
+    sha256: &'a str,
+    channel: &'a str,
+    received_at: String,
+    source: Source<'a>,
+    status: DocStatus,
+    error: Option<&'a str>,
+    duplicate_of: Option<DocumentId>,
+    media_type: Option<&'a str>,
+    size: u64,
+    pages: Option<u32>,
+    pages_needing_ocr: &'a [u32],
+    text_chars: Option<u64>,
+    warnings: &'a [String],
+    metadata: &'a std::collections::BTreeMap<String, String>,
+    email: Option<&'a EmailMeta>,
+    doc_type: Option<&'a str>,
+    doc_type_confidence: Option<f64>,
+    customer_id: Option<&'a str>,
+    match_confidence: Option<f64>,
+    identifiers: Option<Value>,
+    task: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+}
+
+fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
+    ExportedDocument {
+        id: row.id,
+        sha256: &row.sha256,
+        channel: &row.channel,
+        received_at: row
+            .received_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        source: Source {
+            path: row.source_path.as_deref(),
+            filename: row.filename.as_deref(),
+            message_id: row.email.as_ref().and_then(|e| e.message_id.as_deref()),
+            subject: row.email.as_ref().and_then(|e| e.subject.as_deref()),
+            parent_id: row.parent_id,
+        },
+        status: row.status,
+        error: row.error.as_deref(),
+        duplicate_of: row.duplicate_of,
+        media_type: row.media_type.as_deref(),
+        size: row.size,
+        pages: row.pages,
+        pages_needing_ocr: &row.pages_needing_ocr,
+        text_chars: row.text_chars,
+        warnings: &row.warnings,
+        metadata: &row.metadata,
+        email: row.email.as_ref(),
+        doc_type: None,
+        doc_type_confidence: None,
+        customer_id: None,
+        match_confidence: None,
+        identifiers: None,
+        task: None,
+        text: row.text.as_deref(),
+    }
+}
+
+/// Writes every document; returns how many.
+pub fn write_documents(
+    store: &dyn Store,
+    out: &mut impl Write,
+    with_text: bool,
+) -> Result<u64, ExportError> {
+    const PAGE: usize = 1000;
+    let mut after = DocumentId(0);
+    let mut n = 0;
+    loop {
+        let rows = store.documents_after(after, PAGE, with_text)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in &rows {
+            serde_json::to_writer(&mut *out, &exported(row)).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+            n += 1;
+        }
+    }
+    out.flush()?;
+    Ok(n)
+}

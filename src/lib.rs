@@ -1,0 +1,17 @@
+//! intake: the central inbox of an insurer. Inbound mail comes in through channels
+//! ([`sources`]), is stored and recorded ([`store`]), read ([`extract`]), indexed ([`index`]) and
+//! routed; [`pipeline`] moves items between those stages, [`app`] wires them, [`cli`] is the
+//! command line. See ARCHITECTURE.md for the flow.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod customers;
+pub mod export;
+pub mod extract;
+pub mod index;
+pub mod model;
+pub mod pipeline;
+pub mod samples;
+pub mod sources;
+pub mod store;

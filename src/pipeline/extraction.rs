@@ -1,0 +1,132 @@
+//! Extraction stage: N worker threads (one per core by default) turn an item's bytes into text,
+//! metadata and attachments with [`crate::extract::extract`], store the attachments' bytes in the
+//! blob store, and pass an [`ExtractionRecord`] on. A file that cannot be read is an outcome
+//! (quarantine with the reason), never a stage failure; a panic inside a parser is caught.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::{with_retry, Finish, Shared, StageError, ToExtract};
+use crate::extract::{self, Attachment, Extraction, Limits};
+use crate::model::Sha256Digest;
+use crate::store::{ChildDocument, ExtractionRecord, PartContent};
+
+const STAGE: &str = "extraction";
+
+pub(super) fn run(
+    shared: &Shared,
+    rx: Receiver<ToExtract>,
+    tx: Sender<Finish>,
+    limits: &Limits,
+) -> Result<(), StageError> {
+    for item in rx {
+        let record = extract_item(shared, item, limits)?;
+        if tx.send(Finish::Extracted(Box::new(record))).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn extract_item(
+    shared: &Shared,
+    item: ToExtract,
+    limits: &Limits,
+) -> Result<ExtractionRecord, StageError> {
+    let id = item.id;
+    let failed = |reason: String| ExtractionRecord {
+        id,
+        content: Err(reason),
+        children: Vec::new(),
+    };
+    let (bytes, name_hint) = match item.bytes {
+        Some(b) => (b, item.name_hint),
+        None => {
+            let row = shared
+                .store
+                .document(id)
+                .map_err(|source| StageError::Store {
+                    stage: STAGE,
+                    source,
+                })?;
+            let Some(sha) = Sha256Digest::from_hex(&row.sha256) else {
+                return Ok(failed(format!(
+                    "ledger holds an invalid SHA-256: {}",
+                    row.sha256
+                )));
+            };
+            match shared.blobs.get(&sha) {
+                Ok(b) => (b, row.filename),
+                Err(e) => return Ok(failed(format!("original cannot be read back: {e}"))),
+            }
+        }
+    };
+    let span = tracing::debug_span!("extract", document = %id);
+    let _enter = span.enter();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        extract::extract(&bytes, name_hint.as_deref(), limits)
+    }));
+    let extraction = match result {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return Ok(failed(e.to_string())),
+        Err(_) => {
+            tracing::error!(document = %id, "parser panicked");
+            return Ok(failed(
+                "internal error while reading this file; the original is kept for inspection"
+                    .into(),
+            ));
+        }
+    };
+    let mut children = Vec::new();
+    flatten_attachments(shared, &extraction.attachments, None, &mut children)?;
+    Ok(ExtractionRecord {
+        id,
+        content: Ok(part_content(&extraction)),
+        children,
+    })
+}
+
+fn part_content(e: &Extraction) -> PartContent {
+    PartContent {
+        media_type: e.media_type.mime().to_string(),
+        text: e.text.clone(),
+        pages: e.pages,
+        pages_needing_ocr: e.pages_needing_ocr.clone(),
+        warnings: e.warnings.clone(),
+        email: e.email.clone(),
+    }
+}
+
+/// Attachments (and attachments of attached e-mails) as child documents, parents first.
+fn flatten_attachments(
+    shared: &Shared,
+    attachments: &[Attachment],
+    parent: Option<usize>,
+    out: &mut Vec<ChildDocument>,
+) -> Result<(), StageError> {
+    for a in attachments {
+        let sha256 = with_retry("storing an attachment", || shared.blobs.put(&a.bytes)).map_err(
+            |source| StageError::Blob {
+                stage: STAGE,
+                source,
+            },
+        )?;
+        out.push(ChildDocument {
+            parent,
+            filename: a.filename.clone(),
+            sha256,
+            size: a.bytes.len() as u64,
+            content: a
+                .content
+                .as_ref()
+                .map(part_content)
+                .map_err(|e| e.to_string()),
+        });
+        if let Ok(inner) = &a.content {
+            let me = out.len() - 1;
+            flatten_attachments(shared, &inner.attachments, Some(me), out)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! The stage loops that move items between the pure parts of intake, and the messages on each
+//! edge. Sources submit an [`Intake`] and get back an [`Outcome`] once the item is durably done
+//! or quarantined; only then may they release their input.
+//!
+//! ```text
+//! sources ──Intake──▶ receipt ──ToExtract──▶ extraction ×N ──Finish──▶ finish
+//!   (async)   [intake_capacity]  (1 thread)   [extract_capacity]  (threads)  [finish_capacity]  (1 thread:
+//!                                                                          classify → index → route)
+//! ```
+//! Every edge is a bounded channel: when a stage falls behind, the one before it blocks and the
+//! sources stop claiming input. Threads, not tokio tasks: every stage does blocking I/O or CPU work.
+
+mod extraction;
+mod finish;
+mod receipt;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::Config;
+use crate::index::{ArchiveWriter, IndexError};
+use crate::model::{DocStatus, DocumentId, Intake, Outcome};
+use crate::store::blobs::{BlobError, BlobStore};
+use crate::store::{ExtractionRecord, Store, StoreError};
+
+/// A stage failed in a way retrying did not fix (the store or index is unusable). The process
+/// stops; on restart the ledger resumes every unfinished item.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error("{stage}: store: {source}")]
+    Store {
+        stage: &'static str,
+        source: StoreError,
+    },
+    #[error("{stage}: blob store: {source}")]
+    Blob {
+        stage: &'static str,
+        source: BlobError,
+    },
+    #[error("{stage}: index: {source}")]
+    Index {
+        stage: &'static str,
+        source: IndexError,
+    },
+    #[error("{stage}: thread panicked")]
+    Panicked { stage: &'static str },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the pipeline has stopped; the item was not taken")]
+pub struct PipelineStopped;
+
+/// receipt → extraction: a received item whose content must be read.
+struct ToExtract {
+    id: DocumentId,
+    /// The original bytes when the receipt stage still has them; `None` = read from the blob store.
+    bytes: Option<Vec<u8>>,
+    name_hint: Option<String>,
+}
+
+/// extraction/resume → finish.
+enum Finish {
+    Extracted(Box<ExtractionRecord>),
+    /// An item interrupted after extraction; continue from `status`.
+    Resume {
+        id: DocumentId,
+        status: DocStatus,
+    },
+}
+
+/// Who waits for which item: the acks of the sources, keyed by document.
+#[derive(Default)]
+struct InFlight {
+    waiters: Mutex<HashMap<DocumentId, Vec<oneshot::Sender<Outcome>>>>,
+}
+
+impl InFlight {
+    /// Marks `id` as in flight (adding `ack` as a waiter). Returns false if it already was.
+    fn enter(&self, id: DocumentId, ack: Option<oneshot::Sender<Outcome>>) -> bool {
+        let mut w = self.waiters.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = !w.contains_key(&id);
+        let list = w.entry(id).or_default();
+        list.extend(ack);
+        fresh
+    }
+
+    fn complete(&self, outcome: Outcome) {
+        let list = self
+            .waiters
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&outcome.id());
+        for ack in list.into_iter().flatten() {
+            // A source that went away just means nobody releases the input: it is retaken later.
+            let _ = ack.send(outcome.clone());
+        }
+    }
+}
+
+/// Shared by the stage threads.
+struct Shared {
+    store: Arc<dyn Store>,
+    blobs: BlobStore,
+    in_flight: InFlight,
+}
+
+/// The handle sources submit to. Cheap to clone; the pipeline drains and stops when every
+/// handle is dropped.
+#[derive(Clone)]
+pub struct Pipeline {
+    intake_tx: mpsc::Sender<(Intake, oneshot::Sender<Outcome>)>,
+}
+
+impl Pipeline {
+    /// Hands an item over; waits while the pipeline is full (backpressure). The returned
+    /// receiver yields the outcome once the item is durably done or quarantined.
+    pub async fn submit(
+        &self,
+        intake: Intake,
+    ) -> Result<oneshot::Receiver<Outcome>, PipelineStopped> {
+        let (tx, rx) = oneshot::channel();
+        self.intake_tx
+            .send((intake, tx))
+            .await
+            .map_err(|_| PipelineStopped)?;
+        Ok(rx)
+    }
+}
+
+/// The running stage threads.
+pub struct Running {
+    threads: Vec<(&'static str, JoinHandle<Result<(), StageError>>)>,
+}
+
+impl Running {
+    /// Waits until every stage has drained and stopped (all [`Pipeline`] handles dropped).
+    pub fn join(self) -> Result<(), StageError> {
+        let mut first_err = None;
+        for (stage, t) in self.threads {
+            let r = t.join().unwrap_or(Err(StageError::Panicked { stage }));
+            if let Err(e) = r {
+                tracing::error!(error = %e, "pipeline stage failed");
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+}
+
+/// Builds the stages downstream-first, resumes whatever the ledger says is unfinished, and
+/// returns the handle for sources.
+pub fn start(
+    config: &Config,
+    store: Arc<dyn Store>,
+    blobs: BlobStore,
+    writer: ArchiveWriter,
+) -> Result<(Pipeline, Running), StoreError> {
+    let p = &config.pipeline;
+    let shared = Arc::new(Shared {
+        store,
+        blobs,
+        in_flight: InFlight::default(),
+    });
+    let (finish_tx, finish_rx) = crossbeam_channel::bounded::<Finish>(p.finish_capacity);
+    let (extract_tx, extract_rx) = crossbeam_channel::bounded::<ToExtract>(p.extract_capacity);
+    let (intake_tx, intake_rx) = mpsc::channel(p.intake_capacity);
+    let mut threads = Vec::new();
+    let spawn = |name: &'static str, f: Box<dyn FnOnce() -> Result<(), StageError> + Send>| {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(f)
+            .map(|h| (name, h))
+            .expect("spawn stage thread")
+    };
+
+    let batch = p.batch_size;
+    {
+        let shared = shared.clone();
+        threads.push(spawn(
+            "finish",
+            Box::new(move || finish::run(&shared, finish_rx, writer, batch)),
+        ));
+    }
+    let limits = config.limits.extract_limits();
+    for _ in 0..p.extract_workers() {
+        let (shared, rx, tx, limits) = (
+            shared.clone(),
+            extract_rx.clone(),
+            finish_tx.clone(),
+            limits.clone(),
+        );
+        threads.push(spawn(
+            "extraction",
+            Box::new(move || extraction::run(&shared, rx, tx, &limits)),
+        ));
+    }
+    drop(extract_rx);
+
+    // Resume before new input: everything the ledger says is unfinished is in flight first, so
+    // a re-delivered source joins it instead of being processed twice.
+    let unfinished = shared.store.unfinished()?;
+    if !unfinished.is_empty() {
+        tracing::info!(items = unfinished.len(), "resuming unfinished items");
+    }
+    for (id, _) in &unfinished {
+        shared.in_flight.enter(*id, None);
+    }
+    {
+        let (extract_tx, finish_tx) = (extract_tx.clone(), finish_tx.clone());
+        threads.push(spawn(
+            "resume",
+            Box::new(move || {
+                for (id, status) in unfinished {
+                    let sent = match status {
+                        DocStatus::Received => extract_tx
+                            .send(ToExtract {
+                                id,
+                                bytes: None,
+                                name_hint: None,
+                            })
+                            .is_ok(),
+                        _ => finish_tx.send(Finish::Resume { id, status }).is_ok(),
+                    };
+                    if !sent {
+                        break;
+                    }
+                }
+                Ok(())
+            }),
+        ));
+    }
+    {
+        let shared = shared.clone();
+        threads.push(spawn(
+            "receipt",
+            Box::new(move || receipt::run(&shared, intake_rx, extract_tx, finish_tx, batch)),
+        ));
+    }
+    Ok((Pipeline { intake_tx }, Running { threads }))
+}
+
+/// Runs `op` up to three times with a growing pause; store and index errors are usually
+/// transient (locked database, full disk being cleaned).
+fn with_retry<T, E: std::fmt::Display>(
+    what: &str,
+    mut op: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut attempt = 0;
+    loop {
+        match op() {
+            Ok(v) => return Ok(v),
+            Err(e) if attempt < 2 => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "{what} failed; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(200 * attempt));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

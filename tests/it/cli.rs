@@ -1,0 +1,154 @@
+//! The one-shot commands: ingest, search filters, export, reindex, customer import.
+
+use crate::support::{roots, Env};
+
+#[test]
+fn ingest_reports_failures_and_exits_non_zero() {
+    let env = Env::new();
+    let dir = env.path("stapel");
+    std::fs::create_dir_all(dir.join("unter")).unwrap();
+    std::fs::write(
+        dir.join("kuendigung.pdf"),
+        intake::samples::letter_pdf(&[vec![
+            "Kündigung meiner Hausratversicherung HR-555 123".to_string()
+        ]]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("unter/anfrage.eml"),
+        intake::samples::email(
+            "a@example.de",
+            "service@example.de",
+            "Anfrage Adressänderung",
+            "Ich bin umgezogen.",
+            &[],
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("unter/.versteckt"), b"ignored").unwrap();
+    std::fs::write(dir.join("kaputt.pdf"), b"%PDF-1.4\n1 0 obj\n<<").unwrap();
+
+    let out = env.run(&["ingest", "--quiet", "stapel"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 archived"), "{err}");
+    assert!(
+        err.contains("FAILED stapel/kaputt.pdf: PDF could not be read"),
+        "{err}"
+    );
+    // The sources are left in place; hidden files are skipped.
+    assert!(dir.join("kuendigung.pdf").exists());
+    let docs = env.export();
+    assert_eq!(roots(&docs).len(), 3);
+    assert_eq!(env.search(&["Hausratversicherung"])["total"], 1);
+
+    // Ingesting the same files again: duplicates, nothing new to process, exit still reports the bad one.
+    let out = env.run(&["ingest", "--quiet", "stapel/kuendigung.pdf", "stapel/unter"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = env.export();
+    assert_eq!(
+        docs.iter().filter(|d| d["status"] == "duplicate").count(),
+        2
+    );
+    assert_eq!(env.search(&["Hausratversicherung"])["total"], 1);
+
+    let out = env.run(&["ingest", "gibt-es-nicht"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file or directory"));
+}
+
+#[test]
+fn search_filters_by_date_and_reindex_rebuilds_the_index() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("stapel")).unwrap();
+    std::fs::write(
+        env.path("stapel/a.eml"),
+        intake::samples::email(
+            "a@example.de",
+            "s@example.de",
+            "Kündigung Kfz-Versicherung",
+            "Ich kündige meinen Vertrag KF-987 654 321 zum Jahresende.",
+            &[],
+        ),
+    )
+    .unwrap();
+    env.ok(&["ingest", "--quiet", "stapel"]);
+    assert_eq!(env.search(&["kündigen"])["total"], 1);
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap().to_string();
+    let yesterday = today.pred_opt().unwrap().to_string();
+    assert_eq!(env.search(&["Vertrag", "--since", &tomorrow])["total"], 0);
+    assert_eq!(env.search(&["Vertrag", "--until", &yesterday])["total"], 0);
+    assert_eq!(
+        env.search(&[
+            "Vertrag",
+            "--since",
+            &today.to_string(),
+            "--until",
+            &today.to_string()
+        ])["total"],
+        1
+    );
+    assert_eq!(env.search(&["Vertrag", "--type", "claim"])["total"], 0);
+
+    // Lose the index entirely; reindex rebuilds it from the store.
+    std::fs::remove_dir_all(env.path("data/index")).unwrap();
+    assert_eq!(env.search(&["Vertrag"])["total"], 0);
+    let out = env.run(&["reindex", "--chunk", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.search(&["987654321"])["total"], 1);
+    // The text-mode output highlights the match.
+    let text = env.ok(&["search", "Jahresende"]);
+    assert!(text.contains("**Jahresende**"), "{text}");
+}
+
+#[test]
+fn customers_import_keeps_good_rows_and_names_bad_lines() {
+    let env = Env::new();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = env.run(&[
+        "customers",
+        "import",
+        "--customers",
+        &format!("{root}/samples/customers.csv"),
+        "--contracts",
+        &format!("{root}/samples/contracts.csv"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("50 customer(s)"));
+
+    std::fs::write(
+        env.path("bad.csv"),
+        "customer_id,salutation,first_name,last_name,birth_date,street,house_number,postcode,city,email,phone,iban\n\
+         K-900001,Frau,Anna,Groß,1980-01-01,Weg,1,10115,Berlin,a@b.de,,\n\
+         K-900002,Herr,Bernd,Klein,kein-datum,Weg,2,10115,Berlin,b@b.de,,\n",
+    )
+    .unwrap();
+    let out = env.run(&["customers", "import", "--customers", "bad.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv:3: birth_date"), "{err}");
+    assert!(err.contains("1 customer(s)"), "{err}");
+}
+
+#[test]
+fn a_bad_config_names_the_key() {
+    let env = Env::with_config("[limits]\nmax_pages = 0\nmax_file_size = 3\n");
+    let out = env.run(&["status"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("max_file_size"), "{err}");
+}
