@@ -79,8 +79,73 @@ pub enum Command {
         #[command(subcommand)]
         action: CustomersAction,
     },
+    /// One customer's file: master data, contracts, timeline across channels, tasks
+    Customer {
+        #[command(subcommand)]
+        action: CustomerAction,
+    },
+    /// The central inbox: tasks per queue
+    Tasks {
+        #[command(subcommand)]
+        action: TasksAction,
+    },
     /// Ledger counts per status
     Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerAction {
+    /// Print the customer's file
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TasksAction {
+    /// Tasks, most urgent first
+    List {
+        #[arg(long)]
+        queue: Option<String>,
+        /// open, claimed or done (default: all)
+        #[arg(long)]
+        status: Option<String>,
+        /// One JSON object per line (the outbox schema)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a task
+    Claim {
+        id: i64,
+        #[arg(long, env = "USER", default_value = "clerk")]
+        user: String,
+    },
+    /// Mark a task done
+    Done {
+        id: i64,
+        #[arg(long, env = "USER", default_value = "clerk")]
+        user: String,
+    },
+    /// Move a task to another queue
+    Reassign {
+        id: i64,
+        #[arg(long)]
+        queue: String,
+        #[arg(long, env = "USER", default_value = "clerk")]
+        user: String,
+    },
+    /// Correct type and/or customer (recorded with who and when; used for training)
+    Correct {
+        id: i64,
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long, env = "USER", default_value = "clerk")]
+        user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -207,6 +272,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
+        Command::Customer {
+            action: CustomerAction::Show { id, json },
+        } => {
+            let Some(file) = app.store.customer_file(&id)? else {
+                eprintln!("no customer {id}");
+                return Ok(ExitCode::FAILURE);
+            };
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &file)?;
+                writeln!(out)?;
+            } else {
+                print_customer_file(&mut out, &file)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tasks { action } => tasks_command(&app, action),
         Command::Status => {
             let counts = app.store.status_counts()?;
             let mut out = std::io::stdout().lock();
@@ -262,4 +344,168 @@ fn print_hit(out: &mut impl Write, n: usize, hit: &Hit, bold: bool) -> std::io::
     }
     line.push_str(&hit.snippet[pos..]);
     writeln!(out, "     {}", line.replace(['\n', '\r'], " "))
+}
+
+fn tasks_command(app: &App, action: TasksAction) -> anyhow::Result<ExitCode> {
+    use crate::inbox::TaskStatus;
+    use crate::model::TaskId;
+    use crate::store::TaskChange;
+    let (id, change, user) = match action {
+        TasksAction::List {
+            queue,
+            status,
+            json,
+        } => {
+            let status = match status.as_deref() {
+                None => None,
+                Some(s) => Some(
+                    TaskStatus::parse(s)
+                        .with_context(|| format!("--status {s:?}: use open, claimed or done"))?,
+                ),
+            };
+            let tasks = app.store.tasks(queue.as_deref(), status)?;
+            let mut out = std::io::stdout().lock();
+            for t in &tasks {
+                if json {
+                    serde_json::to_writer(&mut out, t)?;
+                    writeln!(out)?;
+                } else {
+                    writeln!(
+                        out,
+                        "#{:<5} {:<11} {:<7} {:<8} due {} {:<20} {:<10} {}",
+                        t.id,
+                        t.spec.queue,
+                        t.status.as_str(),
+                        t.spec.priority.as_str(),
+                        t.spec.due_at.format("%Y-%m-%d %H:%M"),
+                        t.spec.doc_type,
+                        t.spec.customer_id.as_deref().unwrap_or("-"),
+                        t.spec.routing_reason
+                    )?;
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        TasksAction::Claim { id, user } => (id, TaskChange::Claim, user),
+        TasksAction::Done { id, user } => (id, TaskChange::Done, user),
+        TasksAction::Reassign { id, queue, user } => (id, TaskChange::Reassign { queue }, user),
+        TasksAction::Correct {
+            id,
+            doc_type,
+            customer,
+            user,
+        } => {
+            if let Some(t) = &doc_type {
+                if crate::classify::DocType::parse(t).is_none() {
+                    anyhow::bail!(
+                        "--type {t:?} is not a document type ({})",
+                        crate::classify::DocType::ALL.map(|t| t.as_str()).join(", ")
+                    );
+                }
+            }
+            if let Some(c) = &customer {
+                if app.store.customer_file(c)?.is_none() {
+                    anyhow::bail!("--customer {c:?} is not a known customer");
+                }
+            }
+            anyhow::ensure!(
+                doc_type.is_some() || customer.is_some(),
+                "give --type and/or --customer"
+            );
+            (
+                id,
+                TaskChange::Correct {
+                    doc_type,
+                    customer_id: customer,
+                },
+                user,
+            )
+        }
+    };
+    let task = app.store.change_task(TaskId(id), &change, &user)?;
+    eprintln!(
+        "task {}: {} in {} ({}{})",
+        task.id,
+        task.status.as_str(),
+        task.spec.queue,
+        task.spec.doc_type,
+        task.spec
+            .customer_id
+            .as_deref()
+            .map(|c| format!(", {c}"))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_customer_file(
+    out: &mut impl Write,
+    file: &crate::store::CustomerFile,
+) -> std::io::Result<()> {
+    let c = &file.customer;
+    writeln!(
+        out,
+        "{} {} {} {} ({})",
+        c.customer_id,
+        c.salutation,
+        c.first_name,
+        c.last_name,
+        c.birth_date
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "  {} {}, {} {}",
+        c.street, c.house_number, c.postcode, c.city
+    )?;
+    writeln!(out, "  {}  {}  {}", c.email, c.phone, c.iban)?;
+    writeln!(out, "\nContracts")?;
+    for k in &file.contracts {
+        writeln!(
+            out,
+            "  {:<16} {:<20} {:<9} since {}",
+            k.contract_id,
+            k.product,
+            k.status,
+            k.start_date.map(|d| d.to_string()).unwrap_or_default()
+        )?;
+    }
+    writeln!(out, "\nTimeline")?;
+    for e in &file.timeline {
+        writeln!(
+            out,
+            "  {} #{:<5} [{}] {:<20} {}{}{}",
+            e.received_at.format("%Y-%m-%d %H:%M"),
+            e.document_id,
+            e.channel,
+            e.doc_type.as_deref().unwrap_or("-"),
+            e.subject.as_deref().or(e.filename.as_deref()).unwrap_or(""),
+            if e.attachments > 0 {
+                format!(" (+{} attachment(s))", e.attachments)
+            } else {
+                String::new()
+            },
+            e.task_id
+                .map(|t| format!(" → task {t}"))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(out, "\nOpen tasks")?;
+    for t in file
+        .tasks
+        .iter()
+        .filter(|t| t.status != crate::inbox::TaskStatus::Done)
+    {
+        writeln!(
+            out,
+            "  #{} {} {} {} due {}",
+            t.id,
+            t.spec.queue,
+            t.status.as_str(),
+            t.spec.doc_type,
+            t.spec.due_at.format("%Y-%m-%d %H:%M")
+        )?;
+    }
+    Ok(())
 }

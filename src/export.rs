@@ -50,8 +50,8 @@ struct ExportedDocument<'a> {
     doc_type_confidence: Option<f64>,
     customer_id: Option<&'a str>,
     match_confidence: Option<f64>,
-    identifiers: Option<Value>,
-    task: Option<Value>,
+    identifiers: Option<&'a Value>,
+    task: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
 }
@@ -82,12 +82,12 @@ fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
         warnings: &row.warnings,
         metadata: &row.metadata,
         email: row.email.as_ref(),
-        doc_type: None,
-        doc_type_confidence: None,
-        customer_id: None,
-        match_confidence: None,
-        identifiers: None,
-        task: None,
+        doc_type: row.understanding.doc_type.as_deref(),
+        doc_type_confidence: row.understanding.doc_type_confidence,
+        customer_id: row.understanding.customer_id.as_deref(),
+        match_confidence: row.understanding.match_confidence,
+        identifiers: row.understanding.identifiers.as_ref(),
+        task: row.understanding.task.as_ref(),
         text: row.text.as_deref(),
     }
 }

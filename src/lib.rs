@@ -4,14 +4,18 @@
 //! command line. See ARCHITECTURE.md for the flow.
 
 pub mod app;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod customers;
 pub mod export;
 pub mod extract;
+pub mod identify;
+pub mod inbox;
 pub mod index;
 pub mod model;
 pub mod pipeline;
 pub mod samples;
 pub mod sources;
 pub mod store;
+pub mod understand;

@@ -34,6 +34,9 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub pipeline: PipelineConfig,
     pub index: IndexConfig,
+    pub classify: ClassifyConfig,
+    pub identify: IdentifyConfig,
+    pub inbox: InboxConfig,
 }
 
 impl Default for Config {
@@ -44,6 +47,9 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             pipeline: PipelineConfig::default(),
             index: IndexConfig::default(),
+            classify: ClassifyConfig::default(),
+            identify: IdentifyConfig::default(),
+            inbox: InboxConfig::default(),
         }
     }
 }
@@ -207,6 +213,164 @@ impl Default for IndexConfig {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassifyConfig {
+    /// Rule files (`<type>.toml`); unset = the rules built into the binary (the repository's
+    /// `classifiers/`).
+    pub classifiers_dir: Option<PathBuf>,
+    /// Below this confidence the type is `unknown` and the task goes to manual triage.
+    pub threshold: f32,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        ClassifyConfig {
+            classifiers_dir: None,
+            threshold: 0.6,
+        }
+    }
+}
+
+/// A number format: letters, then `digits` digits (separators, spaces and dots tolerated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberFormat {
+    pub prefix: String,
+    pub digits: usize,
+}
+
+fn format(prefix: &str, digits: usize) -> NumberFormat {
+    NumberFormat {
+        prefix: prefix.into(),
+        digits,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentifyConfig {
+    pub customer_number: NumberFormat,
+    pub claim_number: NumberFormat,
+    /// Contract number format per product.
+    pub contract_formats: BTreeMap<String, NumberFormat>,
+}
+
+impl Default for IdentifyConfig {
+    fn default() -> Self {
+        IdentifyConfig {
+            customer_number: format("K", 6),
+            claim_number: format("S", 10),
+            contract_formats: [
+                ("kfz", format("KF", 9)),
+                ("hausrat", format("HR", 8)),
+                ("haftpflicht", format("PH", 8)),
+                ("wohngebaeude", format("WG", 9)),
+                ("rechtsschutz", format("RS", 10)),
+                ("unfall", format("UV", 8)),
+                ("leben", format("LV", 10)),
+                ("kranken", format("KV", 9)),
+                ("berufsunfaehigkeit", format("BU", 8)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        }
+    }
+}
+
+/// How urgent a task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Urgent,
+    High,
+    Normal,
+    Low,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Urgent => "urgent",
+            Priority::High => "high",
+            Priority::Normal => "normal",
+            Priority::Low => "low",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    pub priority: Priority,
+    /// Due this many hours after receipt.
+    pub due_hours: u32,
+}
+
+fn sla(priority: Priority, due_hours: u32) -> Sla {
+    Sla {
+        priority,
+        due_hours,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboxConfig {
+    /// Document type id → queue id.
+    pub routes: BTreeMap<String, String>,
+    /// Queue for unknown types, no or ambiguous customer (manual triage).
+    pub triage_queue: String,
+    /// Document type id (or `unknown`) → priority and due time.
+    pub sla: BTreeMap<String, Sla>,
+    /// A customer match below this confidence is not trusted for routing.
+    pub min_match_confidence: f32,
+    /// Where every new task is appended as one JSON line for downstream systems; relative
+    /// paths are under the data directory.
+    pub outbox: PathBuf,
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        let routes = [
+            ("claim", "schaden"),
+            ("invoice", "schaden"),
+            ("address_change", "bestand"),
+            ("bank_details_change", "bestand"),
+            ("contract_change", "bestand"),
+            ("cancellation", "bestand"),
+            ("complaint", "beschwerde"),
+            ("application", "vertrieb"),
+            ("death_notice", "leben"),
+            ("other", "posteingang"),
+        ];
+        let slas = [
+            ("claim", sla(Priority::High, 48)),
+            ("invoice", sla(Priority::Normal, 120)),
+            ("address_change", sla(Priority::Normal, 120)),
+            ("bank_details_change", sla(Priority::Normal, 72)),
+            ("contract_change", sla(Priority::Normal, 120)),
+            ("cancellation", sla(Priority::High, 72)),
+            ("complaint", sla(Priority::Urgent, 24)),
+            ("application", sla(Priority::Normal, 72)),
+            ("death_notice", sla(Priority::High, 72)),
+            ("other", sla(Priority::Low, 168)),
+            ("unknown", sla(Priority::Normal, 24)),
+        ];
+        InboxConfig {
+            routes: routes
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            triage_queue: "posteingang".into(),
+            sla: slas.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            min_match_confidence: 0.8,
+            outbox: PathBuf::from("outbox/tasks.jsonl"),
+        }
+    }
+}
+
 impl Config {
     /// `--config FILE` if given, else `./intake.toml` if present, else the embedded default.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
@@ -253,6 +417,9 @@ impl Config {
             }
         };
         fix(&mut self.data_dir);
+        if let Some(p) = self.classify.classifiers_dir.as_mut() {
+            fix(p);
+        }
         for f in &mut self.folders {
             fix(&mut f.path);
             if let Some(p) = f.processed_dir.as_mut() {
@@ -327,6 +494,63 @@ impl Config {
             if v == 0 {
                 problems.push(format!("{name}: must be greater than 0"));
             }
+        }
+        if !(0.0..=1.0).contains(&self.classify.threshold) {
+            problems.push("classify.threshold: must be between 0 and 1".into());
+        }
+        for (product, f) in &self.identify.contract_formats {
+            if !crate::customers::PRODUCTS.contains(&product.as_str()) {
+                problems.push(format!(
+                    "identify.contract_formats.{product}: not a product ({})",
+                    crate::customers::PRODUCTS.join(", ")
+                ));
+            }
+            if f.prefix.is_empty() || !f.prefix.chars().all(|c| c.is_ascii_alphabetic()) {
+                problems.push(format!(
+                    "identify.contract_formats.{product}.prefix: must be letters"
+                ));
+            }
+        }
+        for (key, f) in [
+            ("identify.customer_number", &self.identify.customer_number),
+            ("identify.claim_number", &self.identify.claim_number),
+        ]
+        .into_iter()
+        .chain(
+            self.identify
+                .contract_formats
+                .values()
+                .map(|f| ("identify.contract_formats", f)),
+        ) {
+            if !(4..=20).contains(&f.digits) {
+                problems.push(format!("{key}.digits: must be between 4 and 20"));
+            }
+        }
+        let types: Vec<&str> = crate::classify::DocType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        for (t, q) in &self.inbox.routes {
+            if !types.contains(&t.as_str()) {
+                problems.push(format!(
+                    "inbox.routes.{t}: not a document type ({})",
+                    types.join(", ")
+                ));
+            }
+            if q.trim().is_empty() {
+                problems.push(format!("inbox.routes.{t}: queue must not be empty"));
+            }
+        }
+        for t in self.inbox.sla.keys() {
+            if !types.contains(&t.as_str()) && t != crate::classify::UNKNOWN {
+                problems.push(format!("inbox.sla.{t}: not a document type or unknown"));
+            }
+        }
+        if self.inbox.triage_queue.trim().is_empty() {
+            problems.push("inbox.triage_queue: must not be empty".into());
+        }
+        if !(0.0..=1.0).contains(&self.inbox.min_match_confidence) {
+            problems.push("inbox.min_match_confidence: must be between 0 and 1".into());
         }
         if self.index.writer_memory_mb < 15 {
             problems.push("index.writer_memory_mb: must be at least 15".into());

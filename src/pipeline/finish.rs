@@ -1,9 +1,8 @@
 //! Finish stage: the one thread that owns the index writer. Per batch it records extraction
 //! results (after one sync of the attachments' blobs), then moves every item through
-//! classification, indexing (one index commit per batch) and routing, writing each state to the
-//! ledger, and finally answers the sources. Classification and routing are pass-through until
-//! the classifier and the central inbox exist; the states are kept so the ledger already has
-//! its final shape.
+//! understanding (type, identifiers, customer: [`crate::understand`]), indexing (one index
+//! commit per batch) and routing (one task per case, appended to the outbox), writing each
+//! state to the ledger, and finally answers the sources.
 
 use crossbeam_channel::Receiver;
 
@@ -11,6 +10,7 @@ use super::{with_retry, Finish, Shared, StageError};
 use crate::index::ArchiveWriter;
 use crate::model::{DocStatus, DocumentId, Outcome};
 use crate::store::StoreError;
+use crate::understand::understand;
 
 const STAGE: &str = "finish";
 
@@ -69,11 +69,19 @@ pub(super) fn run(
                 .collect()
         };
 
-        // Classification: arrives with the document-type issue; the state is recorded already.
+        // Understanding: type, identifiers, customer, and the task it will get.
         let to_classify = before(DocStatus::Classified);
         if !to_classify.is_empty() {
-            with_retry("recording classification", || {
-                shared.store.advance(&to_classify, DocStatus::Classified)
+            let mut understood = Vec::with_capacity(to_classify.len());
+            for id in &to_classify {
+                let case = with_retry("loading a case", || shared.store.case_content(*id))
+                    .map_err(store_err)?;
+                let span = tracing::debug_span!("understand", document = %id);
+                let _enter = span.enter();
+                understood.push(understand(&shared.knowledge, &case));
+            }
+            with_retry("recording understanding", || {
+                shared.store.record_understanding(&understood)
             })
             .map_err(store_err)?;
         }
@@ -96,17 +104,37 @@ pub(super) fn run(
             .map_err(store_err)?;
         }
 
-        // Routing: the central inbox creates tasks here once it exists.
+        // Routing: one task per case in its queue, then the outbox.
         let to_route = before(DocStatus::Routed);
         if !to_route.is_empty() {
-            with_retry("recording routing", || {
-                shared.store.advance(&to_route, DocStatus::Routed)
-            })
-            .map_err(store_err)?;
+            with_retry("creating tasks", || shared.store.create_tasks(&to_route))
+                .map_err(store_err)?;
+            flush_outbox(shared)?;
         }
         for (id, _) in items {
             shared.in_flight.complete(Outcome::Done(id));
         }
     }
     Ok(())
+}
+
+/// Appends tasks not yet in the outbox, then records that they are.
+pub(super) fn flush_outbox(shared: &Shared) -> Result<(), StageError> {
+    let store_err = |source: StoreError| StageError::Store {
+        stage: STAGE,
+        source,
+    };
+    let pending = shared.store.outbox_pending().map_err(store_err)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    with_retry("appending to the outbox", || {
+        crate::inbox::append_outbox(&shared.outbox, &pending)
+    })
+    .map_err(|e| StageError::Outbox {
+        path: shared.outbox.clone(),
+        source: e,
+    })?;
+    let ids: Vec<_> = pending.iter().map(|t| t.id).collect();
+    shared.store.mark_outbox_written(&ids).map_err(store_err)
 }

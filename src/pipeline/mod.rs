@@ -15,6 +15,7 @@ mod finish;
 mod receipt;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -25,6 +26,7 @@ use crate::index::{ArchiveWriter, IndexError};
 use crate::model::{DocStatus, DocumentId, Intake, Outcome};
 use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::{ExtractionRecord, Store, StoreError};
+use crate::understand::{Knowledge, KnowledgeError};
 
 /// A stage failed in a way retrying did not fix (the store or index is unusable). The process
 /// stops; on restart the ledger resumes every unfinished item.
@@ -44,6 +46,11 @@ pub enum StageError {
     Index {
         stage: &'static str,
         source: IndexError,
+    },
+    #[error("task outbox {path}: {source}")]
+    Outbox {
+        path: PathBuf,
+        source: std::io::Error,
     },
     #[error("{stage}: thread panicked")]
     Panicked { stage: &'static str },
@@ -105,6 +112,17 @@ struct Shared {
     store: Arc<dyn Store>,
     blobs: BlobStore,
     in_flight: InFlight,
+    knowledge: Knowledge,
+    /// The task outbox file.
+    outbox: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
 }
 
 /// The handle sources submit to. Cheap to clone; the pipeline drains and stops when every
@@ -157,13 +175,26 @@ pub fn start(
     store: Arc<dyn Store>,
     blobs: BlobStore,
     writer: ArchiveWriter,
-) -> Result<(Pipeline, Running), StoreError> {
+) -> Result<(Pipeline, Running), StartError> {
     let p = &config.pipeline;
+    let knowledge = Knowledge::load(config, store.as_ref())?;
+    let outbox = if config.inbox.outbox.is_absolute() {
+        config.inbox.outbox.clone()
+    } else {
+        config.data_dir.join(&config.inbox.outbox)
+    };
     let shared = Arc::new(Shared {
         store,
         blobs,
         in_flight: InFlight::default(),
+        knowledge,
+        outbox,
     });
+    // Tasks a crash kept from the outbox go out first.
+    finish::flush_outbox(&shared).map_err(|e| match e {
+        StageError::Store { source, .. } => StartError::Store(source),
+        other => StartError::Store(StoreError::Inconsistent(other.to_string())),
+    })?;
     let (finish_tx, finish_rx) = crossbeam_channel::bounded::<Finish>(p.finish_capacity);
     let (extract_tx, extract_rx) = crossbeam_channel::bounded::<ToExtract>(p.extract_capacity);
     let (intake_tx, intake_rx) = mpsc::channel(p.intake_capacity);

@@ -11,8 +11,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::config::Priority;
 use crate::extract::EmailMeta;
-use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, SourceRef};
+use crate::identify::Identifier;
+use crate::inbox::TaskStatus;
+use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, SourceRef, TaskId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -127,6 +130,7 @@ pub struct DocumentRow {
     pub warnings: Vec<String>,
     pub email: Option<EmailMeta>,
     pub text: Option<String>,
+    pub understanding: DocumentUnderstanding,
 }
 
 /// A customer master-data row (fixed CSV format `customers.csv`).
@@ -147,13 +151,146 @@ pub struct Customer {
 }
 
 /// A contract row (fixed CSV format `contracts.csv`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Contract {
     pub contract_id: String,
     pub customer_id: String,
     pub product: String,
     pub status: String,
     pub start_date: Option<chrono::NaiveDate>,
+}
+
+/// A received item with its attachments, as classification and matching read it.
+#[derive(Debug, Clone)]
+pub struct CaseContent {
+    pub root: DocumentId,
+    pub received_at: DateTime<Utc>,
+    pub subject: Option<String>,
+    /// From addresses of the e-mail, lower case.
+    pub sender_emails: Vec<String>,
+    /// The root first, then attachments (quarantined ones left out).
+    pub parts: Vec<CasePart>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CasePart {
+    pub id: DocumentId,
+    pub subject: Option<String>,
+    pub text: String,
+}
+
+/// What the understanding steps concluded about a case.
+#[derive(Debug, Clone)]
+pub struct Understanding {
+    pub root: DocumentId,
+    /// Type id, or `unknown`.
+    pub doc_type: String,
+    pub confidence: f32,
+    pub explanation: String,
+    /// Each attachment's own type (for search facets).
+    pub part_types: Vec<(DocumentId, String, f32)>,
+    pub identifiers: Vec<Identifier>,
+    pub customer_id: Option<String>,
+    pub match_confidence: Option<f32>,
+    pub match_reason: String,
+    /// The task to create when the case is routed.
+    pub task: NewTask,
+}
+
+/// A task as routing creates it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct NewTask {
+    pub queue: String,
+    pub priority: Priority,
+    pub due_at: DateTime<Utc>,
+    pub doc_type: String,
+    pub doc_type_confidence: f32,
+    pub explanation: String,
+    pub customer_id: Option<String>,
+    pub match_reason: String,
+    pub routing_reason: String,
+    pub identifiers: Vec<Identifier>,
+    /// The customer's active contracts.
+    pub contracts: Vec<Contract>,
+    pub effective_date: Option<chrono::NaiveDate>,
+}
+
+/// A task in the central inbox (also the outbox line's schema, see docs/tasks.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub root_document_id: DocumentId,
+    /// The case's documents: the received item and its attachments.
+    pub documents: Vec<DocumentId>,
+    pub status: TaskStatus,
+    pub assignee: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub spec: NewTask,
+}
+
+/// A clerk's action on a task.
+#[derive(Debug, Clone)]
+pub enum TaskChange {
+    Claim,
+    Done,
+    Reassign {
+        queue: String,
+    },
+    /// A correction of type and/or customer; recorded (who, when, old, new) for training.
+    Correct {
+        doc_type: Option<String>,
+        customer_id: Option<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("task {0} not found")]
+    NotFound(TaskId),
+    #[error("task {id} is {status}; {action} is not possible")]
+    InvalidTransition {
+        id: TaskId,
+        status: &'static str,
+        action: &'static str,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The 360° view of a customer.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerFile {
+    pub customer: Customer,
+    pub contracts: Vec<Contract>,
+    /// Received items about the customer, newest first, across channels.
+    pub timeline: Vec<TimelineEntry>,
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub document_id: DocumentId,
+    pub received_at: DateTime<Utc>,
+    pub channel: String,
+    pub doc_type: Option<String>,
+    pub subject: Option<String>,
+    pub filename: Option<String>,
+    pub attachments: u32,
+    pub task_id: Option<TaskId>,
+    pub queue: Option<String>,
+}
+
+/// The understanding fields of a document for the export.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DocumentUnderstanding {
+    pub doc_type: Option<String>,
+    pub doc_type_confidence: Option<f64>,
+    pub customer_id: Option<String>,
+    pub match_confidence: Option<f64>,
+    pub identifiers: Option<serde_json::Value>,
+    pub task: Option<serde_json::Value>,
 }
 
 /// The ledger and master data. Implementations are safe to share between stage threads.
@@ -195,5 +332,25 @@ pub trait Store: Send + Sync {
     fn upsert_contracts(&self, rows: &[Contract]) -> Result<usize, StoreError>;
     fn customer_ids(&self) -> Result<std::collections::HashSet<String>, StoreError>;
     fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// A received item with its attachments' text.
+    fn case_content(&self, root: DocumentId) -> Result<CaseContent, StoreError>;
+    /// Records type, identifiers and customer of each case and moves it to `classified`.
+    fn record_understanding(&self, cases: &[Understanding]) -> Result<(), StoreError>;
+    /// Creates the task prepared for each case (once) and moves it to `routed`.
+    fn create_tasks(&self, roots: &[DocumentId]) -> Result<Vec<Task>, StoreError>;
+    fn tasks(
+        &self,
+        queue: Option<&str>,
+        status: Option<TaskStatus>,
+    ) -> Result<Vec<Task>, StoreError>;
+    fn task(&self, id: TaskId) -> Result<Task, StoreError>;
+    fn change_task(&self, id: TaskId, change: &TaskChange, actor: &str) -> Result<Task, TaskError>;
+    /// Tasks not yet appended to the outbox.
+    fn outbox_pending(&self) -> Result<Vec<Task>, StoreError>;
+    fn mark_outbox_written(&self, ids: &[TaskId]) -> Result<(), StoreError>;
+    fn all_customers(&self) -> Result<Vec<Customer>, StoreError>;
+    fn all_contracts(&self) -> Result<Vec<Contract>, StoreError>;
+    fn customer_file(&self, customer_id: &str) -> Result<Option<CustomerFile>, StoreError>;
+
     fn meta_set(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
 }

@@ -9,13 +9,16 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{
-    ChildDocument, Contract, Customer, DocumentRow, ExtractionRecord, IndexRecord, NewReceipt,
-    PartContent, Receipt, Store, StoreError,
+    CaseContent, CasePart, ChildDocument, Contract, Customer, CustomerFile, DocumentRow,
+    DocumentUnderstanding, ExtractionRecord, IndexRecord, NewReceipt, NewTask, PartContent,
+    Receipt, Store, StoreError, Task, TaskChange, TaskError, TimelineEntry, Understanding,
 };
-use crate::model::{DocStatus, DocumentId, Outcome};
+use crate::inbox::TaskStatus;
+use crate::model::{DocStatus, DocumentId, Outcome, TaskId};
 
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE documents (
     id            INTEGER PRIMARY KEY,
     parent_id     INTEGER REFERENCES documents(id),
@@ -81,7 +84,60 @@ CREATE TABLE contracts (
 );
 CREATE INDEX contracts_customer ON contracts(customer_id);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"#];
+"#,
+    r#"
+ALTER TABLE documents ADD COLUMN doc_type_confidence REAL;
+ALTER TABLE documents ADD COLUMN type_explanation TEXT;
+ALTER TABLE documents ADD COLUMN identifiers TEXT;
+ALTER TABLE documents ADD COLUMN match_confidence REAL;
+ALTER TABLE documents ADD COLUMN match_reason TEXT;
+ALTER TABLE documents ADD COLUMN task_id INTEGER;
+ALTER TABLE documents ADD COLUMN pending_task TEXT;
+CREATE INDEX documents_customer ON documents(customer_id) WHERE customer_id IS NOT NULL;
+CREATE TABLE tasks (
+    id                  INTEGER PRIMARY KEY,
+    root_document_id    INTEGER NOT NULL UNIQUE REFERENCES documents(id),
+    queue               TEXT NOT NULL,
+    priority            TEXT NOT NULL,
+    due_at              TEXT NOT NULL,
+    status              TEXT NOT NULL DEFAULT 'open',
+    assignee            TEXT,
+    doc_type            TEXT NOT NULL,
+    doc_type_confidence REAL,
+    explanation         TEXT,
+    customer_id         TEXT,
+    match_reason        TEXT,
+    routing_reason      TEXT,
+    identifiers         TEXT NOT NULL DEFAULT '[]',
+    contracts           TEXT NOT NULL DEFAULT '[]',
+    documents           TEXT NOT NULL DEFAULT '[]',
+    effective_date      TEXT,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    outbox_written      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tasks_queue ON tasks(queue, status);
+CREATE INDEX tasks_customer ON tasks(customer_id);
+CREATE TABLE task_events (
+    id      INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    detail  TEXT
+);
+CREATE TABLE corrections (
+    id           INTEGER PRIMARY KEY,
+    task_id      INTEGER NOT NULL REFERENCES tasks(id),
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    old_type     TEXT,
+    new_type     TEXT,
+    old_customer TEXT,
+    new_customer TEXT
+);
+"#,
+];
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -116,6 +172,97 @@ fn sender_of(content: &PartContent) -> Option<String> {
         (None, Some(e)) => e.clone(),
         (Some(n), None) => n.clone(),
         (None, None) => return None,
+    })
+}
+
+fn parse_time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn row_to_task(row: &Row) -> rusqlite::Result<Task> {
+    let text = |name: &str| -> rusqlite::Result<String> { row.get(name) };
+    let json_col = |name: &str| -> rusqlite::Result<String> { row.get(name) };
+    let priority: String = text("priority")?;
+    Ok(Task {
+        id: TaskId(row.get("id")?),
+        root_document_id: DocumentId(row.get("root_document_id")?),
+        documents: serde_json::from_str(&json_col("documents")?).unwrap_or_default(),
+        status: TaskStatus::parse(&text("status")?).unwrap_or(TaskStatus::Open),
+        assignee: row.get("assignee")?,
+        created_at: parse_time(&text("created_at")?),
+        updated_at: parse_time(&text("updated_at")?),
+        spec: NewTask {
+            queue: text("queue")?,
+            priority: serde_json::from_value(serde_json::Value::String(priority))
+                .unwrap_or(crate::config::Priority::Normal),
+            due_at: parse_time(&text("due_at")?),
+            doc_type: text("doc_type")?,
+            doc_type_confidence: row
+                .get::<_, Option<f64>>("doc_type_confidence")?
+                .unwrap_or(0.0) as f32,
+            explanation: row
+                .get::<_, Option<String>>("explanation")?
+                .unwrap_or_default(),
+            customer_id: row.get("customer_id")?,
+            match_reason: row
+                .get::<_, Option<String>>("match_reason")?
+                .unwrap_or_default(),
+            routing_reason: row
+                .get::<_, Option<String>>("routing_reason")?
+                .unwrap_or_default(),
+            identifiers: serde_json::from_str(&json_col("identifiers")?).unwrap_or_default(),
+            contracts: serde_json::from_str(&json_col("contracts")?).unwrap_or_default(),
+            effective_date: row
+                .get::<_, Option<String>>("effective_date")?
+                .and_then(|d| d.parse().ok()),
+        },
+    })
+}
+
+fn task_event(
+    tx: &Transaction,
+    id: TaskId,
+    actor: &str,
+    action: &str,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO task_events (task_id, at, actor, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id.0, now(), actor, action, detail])?;
+    Ok(())
+}
+
+fn row_to_customer(r: &Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        customer_id: r.get("customer_id")?,
+        salutation: r.get("salutation")?,
+        first_name: r.get("first_name")?,
+        last_name: r.get("last_name")?,
+        birth_date: r
+            .get::<_, Option<String>>("birth_date")?
+            .and_then(|d| d.parse().ok()),
+        street: r.get("street")?,
+        house_number: r.get("house_number")?,
+        postcode: r.get("postcode")?,
+        city: r.get("city")?,
+        email: r.get("email")?,
+        phone: r.get("phone")?,
+        iban: r.get("iban")?,
+    })
+}
+
+fn row_to_contract(r: &Row) -> rusqlite::Result<Contract> {
+    Ok(Contract {
+        contract_id: r.get("contract_id")?,
+        customer_id: r.get("customer_id")?,
+        product: r.get("product")?,
+        status: r.get("status")?,
+        start_date: r
+            .get::<_, Option<String>>("start_date")?
+            .and_then(|d| d.parse().ok()),
     })
 }
 
@@ -241,6 +388,25 @@ impl SqliteStore {
             warnings: serde_json::from_str(&warnings).unwrap_or_default(),
             email: email.and_then(|e| serde_json::from_str(&e).ok()),
             text: if with_text { row.get("text")? } else { None },
+            understanding: DocumentUnderstanding {
+                doc_type: row.get("doc_type")?,
+                doc_type_confidence: row.get("doc_type_confidence")?,
+                customer_id: row.get("customer_id")?,
+                match_confidence: row.get("match_confidence")?,
+                identifiers: row
+                    .get::<_, Option<String>>("identifiers")?
+                    .and_then(|i| serde_json::from_str(&i).ok()),
+                task: match row.get::<_, Option<i64>>("task_id")? {
+                    Some(id) => Some(serde_json::json!({
+                        "id": id,
+                        "queue": row.get::<_, Option<String>>("t_queue")?,
+                        "priority": row.get::<_, Option<String>>("t_priority")?,
+                        "due": row.get::<_, Option<String>>("t_due")?,
+                        "status": row.get::<_, Option<String>>("t_status")?,
+                    })),
+                    None => None,
+                },
+            },
         })
     }
 
@@ -264,6 +430,10 @@ impl SqliteStore {
         })
     }
 }
+
+/// Documents with the state of their task, for [`DocumentRow`].
+const DOCUMENT_SELECT: &str = "SELECT d.*, t.queue AS t_queue, t.priority AS t_priority,
+    t.due_at AS t_due, t.status AS t_status FROM documents d LEFT JOIN tasks t ON t.id = d.task_id";
 
 const INDEX_COLUMNS: &str = "id, root_id, parent_id, channel, received_at, filename, subject, sender, text, doc_type, customer_id, queue";
 const INDEXABLE: &str = "status NOT IN ('quarantined', 'duplicate', 'received')";
@@ -516,7 +686,7 @@ impl Store for SqliteStore {
     fn document(&self, id: DocumentId) -> Result<DocumentRow, StoreError> {
         let conn = self.lock();
         conn.query_row(
-            "SELECT * FROM documents WHERE id = ?1",
+            &format!("{DOCUMENT_SELECT} WHERE d.id = ?1"),
             params![id.0],
             |r| Self::row_to_document(r, true),
         )
@@ -531,8 +701,9 @@ impl Store for SqliteStore {
         with_text: bool,
     ) -> Result<Vec<DocumentRow>, StoreError> {
         let conn = self.lock();
-        let mut stmt =
-            conn.prepare_cached("SELECT * FROM documents WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{DOCUMENT_SELECT} WHERE d.id > ?1 ORDER BY d.id LIMIT ?2"
+        ))?;
         let rows = stmt
             .query_map(params![after.0, limit as i64], |r| {
                 Self::row_to_document(r, with_text)
@@ -669,5 +840,405 @@ impl Store for SqliteStore {
             None => conn.execute("DELETE FROM meta WHERE key = ?1", params![key])?,
         };
         Ok(())
+    }
+
+    fn case_content(&self, root: DocumentId) -> Result<CaseContent, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, parent_id, received_at, subject, email, text FROM documents
+             WHERE root_id = ?1 AND status NOT IN ('quarantined', 'duplicate') ORDER BY id",
+        )?;
+        let mut case = CaseContent {
+            root,
+            received_at: Utc::now(),
+            subject: None,
+            sender_emails: Vec::new(),
+            parts: Vec::new(),
+        };
+        let rows = stmt.query_map(params![root.0], |r| {
+            Ok((
+                DocumentId(r.get(0)?),
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, parent, received, subject, email, text) = row?;
+            if parent.is_none() {
+                case.received_at = parse_time(&received);
+                case.subject = subject.clone();
+                if let Some(meta) = email
+                    .as_deref()
+                    .and_then(|e| serde_json::from_str::<crate::extract::EmailMeta>(e).ok())
+                {
+                    case.sender_emails = meta
+                        .from
+                        .iter()
+                        .filter_map(|a| a.email.as_ref().map(|e| e.to_lowercase()))
+                        .collect();
+                }
+            }
+            case.parts.push(CasePart {
+                id,
+                subject,
+                text: text.unwrap_or_default(),
+            });
+        }
+        if case.parts.is_empty() {
+            return Err(StoreError::NotFound(root));
+        }
+        Ok(case)
+    }
+
+    fn record_understanding(&self, cases: &[Understanding]) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for u in cases {
+            let task = serde_json::to_string(&u.task).unwrap_or_default();
+            tx.prepare_cached(
+                "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, type_explanation = ?4,
+                    identifiers = ?5, customer_id = ?6, match_confidence = ?7, match_reason = ?8,
+                    queue = ?9, pending_task = ?10
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                u.root.0,
+                u.doc_type,
+                u.confidence as f64,
+                u.explanation,
+                json(&u.identifiers),
+                u.customer_id,
+                u.match_confidence.map(|c| c as f64),
+                u.match_reason,
+                u.task.queue,
+                task,
+            ])?;
+            for (id, t, c) in &u.part_types {
+                if *id == u.root {
+                    continue;
+                }
+                tx.prepare_cached(
+                    "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, customer_id = ?4,
+                        match_confidence = ?5, queue = ?6 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id.0,
+                    t,
+                    *c as f64,
+                    u.customer_id,
+                    u.match_confidence.map(|c| c as f64),
+                    u.task.queue
+                ])?;
+            }
+            tx.prepare_cached(
+                "UPDATE documents SET status = 'classified'
+                 WHERE root_id = ?1 AND status IN ('received', 'extracted')",
+            )?
+            .execute(params![u.root.0])?;
+            event(&tx, u.root, DocStatus::Classified, Some(&u.explanation))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn create_tasks(&self, roots: &[DocumentId]) -> Result<Vec<Task>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let mut created = Vec::new();
+        for root in roots {
+            let pending: Option<String> = tx
+                .prepare_cached("SELECT pending_task FROM documents WHERE id = ?1")?
+                .query_row(params![root.0], |r| r.get(0))
+                .optional()?
+                .flatten();
+            let exists: Option<i64> = tx
+                .prepare_cached("SELECT id FROM tasks WHERE root_document_id = ?1")?
+                .query_row(params![root.0], |r| r.get(0))
+                .optional()?;
+            if let (Some(spec), None) = (pending, exists) {
+                let spec: NewTask = serde_json::from_str(&spec).map_err(|e| {
+                    StoreError::Inconsistent(format!("pending task of document {root}: {e}"))
+                })?;
+                let members: Vec<i64> = tx
+                    .prepare_cached(
+                        "SELECT id FROM documents WHERE root_id = ?1 AND status <> 'quarantined' ORDER BY id",
+                    )?
+                    .query_map(params![root.0], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                let at = now();
+                tx.prepare_cached(
+                    "INSERT INTO tasks (root_document_id, queue, priority, due_at, doc_type,
+                        doc_type_confidence, explanation, customer_id, match_reason, routing_reason,
+                        identifiers, contracts, documents, effective_date, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+                )?
+                .execute(params![
+                    root.0,
+                    spec.queue,
+                    spec.priority.as_str(),
+                    spec.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    spec.doc_type,
+                    spec.doc_type_confidence as f64,
+                    spec.explanation,
+                    spec.customer_id,
+                    spec.match_reason,
+                    spec.routing_reason,
+                    json(&spec.identifiers),
+                    json(&spec.contracts),
+                    json(&members),
+                    spec.effective_date.map(|d| d.to_string()),
+                    at,
+                ])?;
+                let id = TaskId(tx.last_insert_rowid());
+                task_event(&tx, id, "intake", "created", Some(&spec.routing_reason))?;
+                tx.prepare_cached("UPDATE documents SET task_id = ?2 WHERE root_id = ?1")?
+                    .execute(params![root.0, id.0])?;
+                created.push(id);
+            }
+            tx.prepare_cached(
+                "UPDATE documents SET status = 'routed'
+                 WHERE root_id = ?1 AND status IN ('received', 'extracted', 'classified', 'indexed')",
+            )?
+            .execute(params![root.0])?;
+            event(&tx, *root, DocStatus::Routed, None)?;
+        }
+        let mut tasks = Vec::with_capacity(created.len());
+        for id in created {
+            tasks.push(
+                tx.prepare_cached("SELECT * FROM tasks WHERE id = ?1")?
+                    .query_row(params![id.0], row_to_task)?,
+            );
+        }
+        tx.commit()?;
+        Ok(tasks)
+    }
+
+    fn tasks(
+        &self,
+        queue: Option<&str>,
+        status: Option<TaskStatus>,
+    ) -> Result<Vec<Task>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT * FROM tasks WHERE (?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR status = ?2)
+             ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
+                      due_at, id",
+        )?;
+        let rows = stmt
+            .query_map(params![queue, status.map(|s| s.as_str())], row_to_task)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn task(&self, id: TaskId) -> Result<Task, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT * FROM tasks WHERE id = ?1",
+            params![id.0],
+            row_to_task,
+        )
+        .optional()?
+        .ok_or(StoreError::Inconsistent(format!("task {id} not found")))
+    }
+
+    fn change_task(&self, id: TaskId, change: &TaskChange, actor: &str) -> Result<Task, TaskError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let task = tx
+            .query_row(
+                "SELECT * FROM tasks WHERE id = ?1",
+                params![id.0],
+                row_to_task,
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or(TaskError::NotFound(id))?;
+        let at = now();
+        let invalid = |action| TaskError::InvalidTransition {
+            id,
+            status: task.status.as_str(),
+            action,
+        };
+        let result: rusqlite::Result<()> = (|| match change {
+            TaskChange::Claim => {
+                if task.status != TaskStatus::Open {
+                    return Ok(());
+                }
+                tx.execute(
+                        "UPDATE tasks SET status = 'claimed', assignee = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id.0, actor, at],
+                    )?;
+                task_event(&tx, id, actor, "claim", None)
+            }
+            TaskChange::Done => {
+                tx.execute(
+                    "UPDATE tasks SET status = 'done', updated_at = ?2 WHERE id = ?1",
+                    params![id.0, at],
+                )?;
+                task_event(&tx, id, actor, "done", None)
+            }
+            TaskChange::Reassign { queue } => {
+                tx.execute(
+                        "UPDATE tasks SET queue = ?2, status = 'open', assignee = NULL, updated_at = ?3 WHERE id = ?1",
+                        params![id.0, queue, at],
+                    )?;
+                tx.execute(
+                    "UPDATE documents SET queue = ?2 WHERE root_id = ?1",
+                    params![task.root_document_id.0, queue],
+                )?;
+                task_event(
+                    &tx,
+                    id,
+                    actor,
+                    "reassign",
+                    Some(&format!("{} → {queue}", task.spec.queue)),
+                )
+            }
+            TaskChange::Correct {
+                doc_type,
+                customer_id,
+            } => {
+                let new_type = doc_type.clone().unwrap_or(task.spec.doc_type.clone());
+                let new_customer = customer_id.clone().or(task.spec.customer_id.clone());
+                tx.execute(
+                        "INSERT INTO corrections (task_id, at, actor, old_type, new_type, old_customer, new_customer)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![id.0, at, actor, task.spec.doc_type, new_type, task.spec.customer_id, new_customer],
+                    )?;
+                tx.execute(
+                        "UPDATE tasks SET doc_type = ?2, customer_id = ?3, updated_at = ?4 WHERE id = ?1",
+                        params![id.0, new_type, new_customer, at],
+                    )?;
+                tx.execute(
+                    "UPDATE documents SET doc_type = ?2, doc_type_confidence = 1.0,
+                            customer_id = ?3, match_confidence = 1.0,
+                            match_reason = 'corrected by ' || ?4
+                         WHERE id = ?1",
+                    params![task.root_document_id.0, new_type, new_customer, actor],
+                )?;
+                task_event(
+                    &tx,
+                    id,
+                    actor,
+                    "correct",
+                    Some(&format!(
+                        "type {} → {new_type}; customer {} → {}",
+                        task.spec.doc_type,
+                        task.spec.customer_id.as_deref().unwrap_or("none"),
+                        new_customer.as_deref().unwrap_or("none")
+                    )),
+                )
+            }
+        })();
+        result.map_err(StoreError::from)?;
+        if matches!(change, TaskChange::Claim) && task.status != TaskStatus::Open {
+            return Err(invalid("claim"));
+        }
+        if matches!(change, TaskChange::Done) && task.status == TaskStatus::Done {
+            return Err(invalid("done"));
+        }
+        let updated = tx
+            .query_row(
+                "SELECT * FROM tasks WHERE id = ?1",
+                params![id.0],
+                row_to_task,
+            )
+            .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(updated)
+    }
+
+    fn outbox_pending(&self) -> Result<Vec<Task>, StoreError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT * FROM tasks WHERE outbox_written = 0 ORDER BY id")?;
+        let rows = stmt
+            .query_map([], row_to_task)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn mark_outbox_written(&self, ids: &[TaskId]) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for id in ids {
+            tx.prepare_cached("UPDATE tasks SET outbox_written = 1 WHERE id = ?1")?
+                .execute(params![id.0])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn all_customers(&self) -> Result<Vec<Customer>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT * FROM customers ORDER BY customer_id")?;
+        let rows = stmt
+            .query_map([], row_to_customer)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn all_contracts(&self) -> Result<Vec<Contract>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT * FROM contracts ORDER BY contract_id")?;
+        let rows = stmt
+            .query_map([], row_to_contract)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn customer_file(&self, customer_id: &str) -> Result<Option<CustomerFile>, StoreError> {
+        let conn = self.lock();
+        let Some(customer) = conn
+            .query_row(
+                "SELECT * FROM customers WHERE customer_id = ?1",
+                params![customer_id],
+                row_to_customer,
+            )
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let contracts = conn
+            .prepare_cached("SELECT * FROM contracts WHERE customer_id = ?1 ORDER BY start_date")?
+            .query_map(params![customer_id], row_to_contract)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let timeline = conn
+            .prepare_cached(
+                "SELECT d.id, d.received_at, d.channel, d.doc_type, d.subject, d.filename, d.task_id,
+                        d.queue, (SELECT COUNT(*) FROM documents c WHERE c.parent_id = d.id) AS attachments
+                 FROM documents d
+                 WHERE d.customer_id = ?1 AND d.parent_id IS NULL
+                 ORDER BY d.received_at DESC, d.id DESC",
+            )?
+            .query_map(params![customer_id], |r| {
+                Ok(TimelineEntry {
+                    document_id: DocumentId(r.get(0)?),
+                    received_at: parse_time(&r.get::<_, String>(1)?),
+                    channel: r.get(2)?,
+                    doc_type: r.get(3)?,
+                    subject: r.get(4)?,
+                    filename: r.get(5)?,
+                    task_id: r.get::<_, Option<i64>>(6)?.map(TaskId),
+                    queue: r.get(7)?,
+                    attachments: r.get(8)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let tasks = conn
+            .prepare_cached(
+                "SELECT * FROM tasks WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
+            )?
+            .query_map(params![customer_id], row_to_task)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(CustomerFile {
+            customer,
+            contracts,
+            timeline,
+            tasks,
+        }))
     }
 }

@@ -1,0 +1,603 @@
+//! Document type: rules from `classifiers/<type>.toml` (phrases, patterns, negative terms with
+//! weights) scored over the subject and text, turned into a probability per type, a confidence
+//! and an explanation. Below the configured threshold the decision is `unknown` (manual triage).
+//! Takes text; gives a [`Classification`]. Pure after loading; loading validates every file and
+//! names file and line of a problem.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The document types; the ids are a public interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocType {
+    Claim,
+    Invoice,
+    AddressChange,
+    BankDetailsChange,
+    ContractChange,
+    Cancellation,
+    Complaint,
+    Application,
+    DeathNotice,
+    Other,
+}
+
+impl DocType {
+    pub const ALL: [DocType; 10] = [
+        DocType::Claim,
+        DocType::Invoice,
+        DocType::AddressChange,
+        DocType::BankDetailsChange,
+        DocType::ContractChange,
+        DocType::Cancellation,
+        DocType::Complaint,
+        DocType::Application,
+        DocType::DeathNotice,
+        DocType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocType::Claim => "claim",
+            DocType::Invoice => "invoice",
+            DocType::AddressChange => "address_change",
+            DocType::BankDetailsChange => "bank_details_change",
+            DocType::ContractChange => "contract_change",
+            DocType::Cancellation => "cancellation",
+            DocType::Complaint => "complaint",
+            DocType::Application => "application",
+            DocType::DeathNotice => "death_notice",
+            DocType::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocType> {
+        DocType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl fmt::Display for DocType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The id recorded when no type is confident enough.
+pub const UNKNOWN: &str = "unknown";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    #[error("cannot read classifier directory {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {message}")]
+    File {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("classifier directory {path} has no file for type(s): {missing}")]
+    Missing { path: PathBuf, missing: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(rename = "type")]
+    doc_type: String,
+    #[serde(default = "default_language")]
+    language: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    phrases: Vec<WeightedText>,
+    #[serde(default)]
+    patterns: Vec<WeightedRegex>,
+    #[serde(default)]
+    negative: Vec<WeightedText>,
+}
+
+fn default_language() -> String {
+    "de".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightedText {
+    text: String,
+    weight: f32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightedRegex {
+    regex: String,
+    weight: f32,
+}
+
+/// One piece of evidence for or against a type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub doc_type: DocType,
+    /// The phrase or pattern as written in the rule file.
+    pub rule: String,
+    /// Signed contribution (negative terms count against).
+    pub weight: f32,
+    pub in_subject: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Classification {
+    /// `None` = unknown (below the threshold).
+    pub doc_type: Option<DocType>,
+    /// Probability of the best type (also when it fell below the threshold).
+    pub best: DocType,
+    pub confidence: f32,
+    /// Probability per type.
+    pub probabilities: BTreeMap<DocType, f32>,
+    /// The evidence for the best type and against it, strongest first.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Classification {
+    pub fn type_id(&self) -> &'static str {
+        self.doc_type.map_or(UNKNOWN, DocType::as_str)
+    }
+
+    /// One line for a clerk: decision, confidence, the rules that decided, the runner-up.
+    pub fn explanation(&self) -> String {
+        let mut parts: Vec<String> = self
+            .evidence
+            .iter()
+            .take(5)
+            .map(|e| {
+                format!(
+                    "{:?} {:+.1}{}",
+                    e.rule,
+                    e.weight,
+                    if e.in_subject { " (subject)" } else { "" }
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push("no rule matched".into());
+        }
+        let mut ranked: Vec<(&DocType, &f32)> = self.probabilities.iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(a.1));
+        let runner_up = ranked
+            .get(1)
+            .map(|(t, p)| format!("; next: {t} {:.2}", p))
+            .unwrap_or_default();
+        format!(
+            "{} {:.2} by {}{}",
+            self.type_id(),
+            self.confidence,
+            parts.join(", "),
+            runner_up
+        )
+    }
+}
+
+/// Lower case with umlauts folded (ä→ae, ö→oe, ü→ue, ß→ss), so both spellings match.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The repository's `classifiers/*.toml`, compiled in so intake runs from any directory.
+const BUILT_IN: [(&str, &str); 10] = [
+    ("claim.toml", include_str!("../../classifiers/claim.toml")),
+    (
+        "invoice.toml",
+        include_str!("../../classifiers/invoice.toml"),
+    ),
+    (
+        "address_change.toml",
+        include_str!("../../classifiers/address_change.toml"),
+    ),
+    (
+        "bank_details_change.toml",
+        include_str!("../../classifiers/bank_details_change.toml"),
+    ),
+    (
+        "contract_change.toml",
+        include_str!("../../classifiers/contract_change.toml"),
+    ),
+    (
+        "cancellation.toml",
+        include_str!("../../classifiers/cancellation.toml"),
+    ),
+    (
+        "complaint.toml",
+        include_str!("../../classifiers/complaint.toml"),
+    ),
+    (
+        "application.toml",
+        include_str!("../../classifiers/application.toml"),
+    ),
+    (
+        "death_notice.toml",
+        include_str!("../../classifiers/death_notice.toml"),
+    ),
+    ("other.toml", include_str!("../../classifiers/other.toml")),
+];
+
+struct Phrase {
+    doc_type: DocType,
+    rule: String,
+    weight: f32,
+}
+
+/// Scores are turned into probabilities with a softmax at this temperature over the types with
+/// evidence; "no type" competes with a fixed score, so weak evidence ends up unknown.
+const TEMPERATURE: f32 = 1.6;
+const NO_TYPE_SCORE: f32 = 2.5;
+/// Subject phrases count this much more.
+const SUBJECT_FACTOR: f32 = 2.0;
+/// Longer texts mention more words by chance; a phrase's repeated hits add little.
+const REPEAT_BONUS: f32 = 0.25;
+
+pub struct Classifier {
+    phrases: Vec<Phrase>,
+    automaton: AhoCorasick,
+    patterns: Vec<(DocType, Regex, String, f32)>,
+    threshold: f32,
+}
+
+impl Classifier {
+    /// Loads `dir/*.toml`; every type must have a file.
+    pub fn load(dir: &Path, threshold: f32) -> Result<Classifier, ClassifyError> {
+        let entries = std::fs::read_dir(dir).map_err(|source| ClassifyError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        let mut sources = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| ClassifyError::File {
+                file: f.clone(),
+                line: 0,
+                message: e.to_string(),
+            })?;
+            sources.push((f, text));
+        }
+        let c = Classifier::from_sources(&sources, threshold)?;
+        let present: std::collections::HashSet<DocType> =
+            c.phrases.iter().map(|p| p.doc_type).collect();
+        let missing: Vec<&str> = DocType::ALL
+            .into_iter()
+            .filter(|t| !present.contains(t))
+            .map(DocType::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(ClassifyError::Missing {
+                path: dir.to_path_buf(),
+                missing: missing.join(", "),
+            });
+        }
+        Ok(c)
+    }
+
+    /// The rules shipped in the repository's `classifiers/`, built into the binary.
+    pub fn built_in(threshold: f32) -> Result<Classifier, ClassifyError> {
+        let sources: Vec<(PathBuf, String)> = BUILT_IN
+            .iter()
+            .map(|(name, text)| (PathBuf::from(name), text.to_string()))
+            .collect();
+        Classifier::from_sources(&sources, threshold)
+    }
+
+    /// From the configured directory, or the built-in rules.
+    pub fn from_config(
+        config: &crate::config::ClassifyConfig,
+    ) -> Result<Classifier, ClassifyError> {
+        match &config.classifiers_dir {
+            Some(dir) => Classifier::load(dir, config.threshold),
+            None => Classifier::built_in(config.threshold),
+        }
+    }
+
+    /// Builds from (file name, TOML text) pairs.
+    pub fn from_sources(
+        sources: &[(PathBuf, String)],
+        threshold: f32,
+    ) -> Result<Classifier, ClassifyError> {
+        let mut phrases = Vec::new();
+        let mut patterns = Vec::new();
+        for (file, text) in sources {
+            let at = |line: usize, message: String| ClassifyError::File {
+                file: file.clone(),
+                line,
+                message,
+            };
+            let rules: RuleFile = toml::from_str(text).map_err(|e| {
+                let line = e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+                    .unwrap_or(0);
+                at(line, e.message().to_string())
+            })?;
+            let Some(doc_type) = DocType::parse(&rules.doc_type) else {
+                return Err(at(
+                    line_of(text, "type"),
+                    format!(
+                        "unknown type {:?}; known: {}",
+                        rules.doc_type,
+                        DocType::ALL.map(DocType::as_str).join(", ")
+                    ),
+                ));
+            };
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+            if stem.as_deref() != Some(doc_type.as_str()) {
+                return Err(at(
+                    line_of(text, "type"),
+                    format!(
+                        "type {:?} must be in a file named {}.toml",
+                        rules.doc_type, doc_type
+                    ),
+                ));
+            }
+            if rules.language != "de" && rules.language != "en" {
+                return Err(at(
+                    line_of(text, "language"),
+                    format!("language {:?} is not supported (de, en)", rules.language),
+                ));
+            }
+            let _ = rules.description;
+            for (list, sign) in [(&rules.phrases, 1.0f32), (&rules.negative, -1.0)] {
+                for p in list {
+                    if p.text.trim().is_empty() || !p.weight.is_finite() || p.weight < 0.0 {
+                        return Err(at(
+                            line_of(text, &p.text),
+                            format!(
+                                "phrase {:?}: text must not be empty and weight must be ≥ 0",
+                                p.text
+                            ),
+                        ));
+                    }
+                    phrases.push(Phrase {
+                        doc_type,
+                        rule: p.text.clone(),
+                        weight: sign * p.weight,
+                    });
+                }
+            }
+            for p in &rules.patterns {
+                let re = Regex::new(&p.regex).map_err(|e| {
+                    at(
+                        line_of(text, "regex"),
+                        format!("pattern {:?}: {e}", p.regex),
+                    )
+                })?;
+                patterns.push((doc_type, re, p.regex.clone(), p.weight));
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(phrases.iter().map(|p| normalise(&p.rule)))
+            .map_err(|e| ClassifyError::File {
+                file: PathBuf::from("classifiers"),
+                line: 0,
+                message: e.to_string(),
+            })?;
+        Ok(Classifier {
+            phrases,
+            automaton,
+            patterns,
+            threshold,
+        })
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    pub fn classify(&self, subject: &str, text: &str) -> Classification {
+        let mut hits: BTreeMap<usize, (u32, bool)> = BTreeMap::new();
+        for (part, in_subject) in [(normalise(subject), true), (normalise(text), false)] {
+            let bytes = part.as_bytes();
+            for m in self.automaton.find_overlapping_iter(&part) {
+                // Phrases match at the start of a word (so stems match inflections).
+                if m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+                    continue;
+                }
+                let e = hits
+                    .entry(m.pattern().as_usize())
+                    .or_insert((0, in_subject));
+                e.0 += 1;
+                e.1 |= in_subject;
+            }
+        }
+        let mut scores: BTreeMap<DocType, f32> =
+            DocType::ALL.into_iter().map(|t| (t, 0.0)).collect();
+        let mut evidence = Vec::new();
+        for (idx, (count, in_subject)) in hits {
+            let p = &self.phrases[idx];
+            let factor = if in_subject { SUBJECT_FACTOR } else { 1.0 };
+            let w = p.weight * factor * (1.0 + REPEAT_BONUS * (count.min(5) - 1) as f32);
+            *scores.entry(p.doc_type).or_default() += w;
+            evidence.push(Evidence {
+                doc_type: p.doc_type,
+                rule: p.rule.clone(),
+                weight: w,
+                in_subject,
+            });
+        }
+        let folded = normalise(&format!("{subject}\n{text}"));
+        for (t, re, rule, weight) in &self.patterns {
+            if re.is_match(&folded) {
+                *scores.entry(*t).or_default() += weight;
+                evidence.push(Evidence {
+                    doc_type: *t,
+                    rule: rule.clone(),
+                    weight: *weight,
+                    in_subject: false,
+                });
+            }
+        }
+        // Types without evidence take no probability; "no type" competes at a fixed score.
+        let max = scores.values().copied().fold(NO_TYPE_SCORE, f32::max);
+        let exp = |s: f32| ((s - max) / TEMPERATURE).exp();
+        let weight = |s: f32| if s > 0.0 { exp(s) } else { 0.0 };
+        let total: f32 = scores.values().map(|s| weight(*s)).sum::<f32>() + exp(NO_TYPE_SCORE);
+        let probabilities: BTreeMap<DocType, f32> = scores
+            .iter()
+            .map(|(t, s)| (*t, weight(*s) / total))
+            .collect();
+        let (best, confidence) = probabilities
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(t, p)| (*t, *p))
+            .unwrap_or((DocType::Other, 0.0));
+        evidence.retain(|e| e.doc_type == best);
+        evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+        Classification {
+            doc_type: (confidence >= self.threshold).then_some(best),
+            best,
+            confidence,
+            probabilities,
+            evidence,
+        }
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Classifier {
+        Classifier::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("classifiers"),
+            0.5,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn shipped_rules_load_and_decide_clear_letters() {
+        let c = shipped();
+        let cases = [
+            ("Kündigung", "Hiermit kündige ich meine Hausratversicherung fristgerecht zum 31.12.2026.", DocType::Cancellation),
+            ("Schadenmeldung", "Am Montag hatte ich einen Wildunfall, die Stoßstange ist beschädigt.", DocType::Claim),
+            ("Umzug", "Ich bin umgezogen. Meine neue Anschrift lautet Hauptstraße 5, 10115 Berlin.", DocType::AddressChange),
+            ("Neue Bankverbindung", "Bitte buchen Sie die Beiträge künftig von meinem neuen Konto ab. Neue IBAN: DE89 3704 0044 0532 0130 00", DocType::BankDetailsChange),
+            ("Ihre Bearbeitung", "Seit Wochen warte ich auf eine Antwort, niemand meldet sich. Ich bin sehr enttäuscht.", DocType::Complaint),
+            ("Mein Vater", "Mein Vater ist am 3. Mai verstorben. Die Sterbeurkunde liegt bei.", DocType::DeathNotice),
+            ("Rechnung", "Rechnungsnummer R-2026-03417, Rechnungsbetrag 480,00 EUR zzgl. MwSt., zahlbar innerhalb 14 Tagen", DocType::Invoice),
+        ];
+        for (subject, text, expected) in cases {
+            let r = c.classify(subject, text);
+            assert_eq!(r.doc_type, Some(expected), "{subject}: {}", r.explanation());
+            assert!(!r.evidence.is_empty());
+        }
+    }
+
+    #[test]
+    fn built_in_rules_are_the_shipped_files() {
+        let a = Classifier::built_in(0.5).unwrap();
+        let b = shipped();
+        assert_eq!(a.phrases.len(), b.phrases.len());
+    }
+
+    #[test]
+    fn a_complaint_without_the_word_is_still_a_complaint() {
+        let r = shipped().classify(
+            "Schon wieder",
+            "Das ist eine Zumutung. Ihre Hotline ist nie erreichbar und auf meine Mails reagiert niemand.",
+        );
+        assert_eq!(r.doc_type, Some(DocType::Complaint), "{}", r.explanation());
+    }
+
+    #[test]
+    fn spelling_without_umlauts_matches() {
+        let r = shipped().classify("Kuendigung", "hiermit kuendige ich fristgemaess");
+        assert_eq!(r.doc_type, Some(DocType::Cancellation));
+    }
+
+    #[test]
+    fn no_evidence_is_unknown_and_explained() {
+        let r = shipped().classify("Hallo", "Bitte rufen Sie mich zurück.");
+        assert_eq!(r.doc_type, None);
+        assert_eq!(r.type_id(), "unknown");
+        assert!(
+            r.explanation().starts_with("unknown"),
+            "{}",
+            r.explanation()
+        );
+    }
+
+    #[test]
+    fn the_threshold_decides_unknown() {
+        let text = "Hiermit kündige ich.";
+        let strict = Classifier::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("classifiers"),
+            0.99,
+        )
+        .unwrap();
+        let r = strict.classify("", text);
+        assert_eq!(r.doc_type, None);
+        assert_eq!(r.best, DocType::Cancellation);
+    }
+
+    #[test]
+    fn bad_rule_files_name_file_and_line() {
+        let err = Classifier::from_sources(
+            &[(
+                PathBuf::from("claim.toml"),
+                "type = \"claim\"\nphrases = [\n  { text = \"x\", wieght = 1.0 },\n]\n".into(),
+            )],
+            0.5,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.starts_with("claim.toml:3:"), "{err}");
+        let err = Classifier::from_sources(
+            &[(PathBuf::from("x.toml"), "type = \"boat\"\n".into())],
+            0.5,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("x.toml:1: unknown type \"boat\""), "{err}");
+        let err = Classifier::from_sources(
+            &[(
+                PathBuf::from("claim.toml"),
+                "type = \"claim\"\npatterns = [ { regex = \"(\", weight = 1.0 } ]\n".into(),
+            )],
+            0.5,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("claim.toml:2: pattern"), "{err}");
+    }
+}
