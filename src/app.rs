@@ -109,6 +109,76 @@ impl App {
         Ok(report)
     }
 
+    /// Ingests (or reuses) the labelled files and compares what intake decided with the labels.
+    pub async fn eval(
+        &self,
+        labels_file: &std::path::Path,
+        root: &std::path::Path,
+    ) -> anyhow::Result<crate::eval::Report> {
+        use crate::eval::{Decision, Label};
+        use crate::model::{DocStatus, DocumentId, Sha256Digest};
+        use std::collections::HashMap;
+        let text = std::fs::read_to_string(labels_file)
+            .with_context(|| format!("cannot read {}", labels_file.display()))?;
+        let mut labels = Vec::new();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let label: Label = serde_json::from_str(line).with_context(|| {
+                format!("{}:{}: not a label line", labels_file.display(), i + 1)
+            })?;
+            labels.push(label);
+        }
+        let files: Vec<PathBuf> = labels.iter().map(|l| root.join(&l.file)).collect();
+        self.ingest(&files, "eval", false).await?;
+        // Every document by id; the decision for a file is its first document's (duplicates
+        // point to it).
+        let mut rows = HashMap::new();
+        let mut first_by_sha: HashMap<String, DocumentId> = HashMap::new();
+        let mut after = DocumentId(0);
+        loop {
+            let page = self.store.documents_after(after, 5000, false)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for r in page {
+                if r.parent_id.is_none() && r.status != DocStatus::Duplicate {
+                    first_by_sha.entry(r.sha256.clone()).or_insert(r.id);
+                }
+                rows.insert(r.id, r);
+            }
+        }
+        let mut pairs = Vec::with_capacity(labels.len());
+        for (label, file) in labels.into_iter().zip(&files) {
+            let decision = std::fs::read(file)
+                .ok()
+                .map(|b| Sha256Digest::of(&b).to_hex())
+                .and_then(|sha| first_by_sha.get(&sha))
+                .and_then(|id| rows.get(id))
+                .filter(|r| r.status == DocStatus::Routed)
+                .map(|r| Decision {
+                    doc_type: r
+                        .understanding
+                        .doc_type
+                        .clone()
+                        .unwrap_or_else(|| crate::classify::UNKNOWN.into()),
+                    best_type: r.understanding.best_type.clone().unwrap_or_default(),
+                    confidence: r.understanding.doc_type_confidence.unwrap_or(0.0) as f32,
+                    customer_id: r.understanding.customer_id.clone(),
+                    queue: r
+                        .understanding
+                        .task
+                        .as_ref()
+                        .and_then(|t| t["queue"].as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                });
+            pairs.push((label, decision));
+        }
+        Ok(crate::eval::evaluate(&self.config.inbox, &pairs))
+    }
+
     /// Rebuilds the index from the store in chunks. Resumable: an interrupted run continues
     /// where it stopped when started again.
     pub fn reindex(&self, chunk: usize, mut progress: impl FnMut(u64)) -> anyhow::Result<u64> {

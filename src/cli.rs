@@ -89,6 +89,17 @@ pub enum Command {
         #[command(subcommand)]
         action: TasksAction,
     },
+    /// Measure type, customer match and routing against labelled files
+    Eval {
+        /// JSON lines: {"file", "doc_type", "customer_id", "queue"?}
+        #[arg(long)]
+        labels: PathBuf,
+        /// Directory the labels' file paths are relative to
+        #[arg(long)]
+        root: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Ledger counts per status
     Status,
 }
@@ -289,6 +300,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tasks { action } => tasks_command(&app, action),
+        Command::Eval { labels, root, json } => {
+            let report = runtime()?.block_on(app.eval(&labels, &root))?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", report.render())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status => {
             let counts = app.store.status_counts()?;
             let mut out = std::io::stdout().lock();

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod customers;
+pub mod eval;
 pub mod export;
 pub mod extract;
 pub mod identify;

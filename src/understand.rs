@@ -97,6 +97,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
         root: case.root,
         doc_type: doc_type.clone(),
         confidence: classification.confidence,
+        best_type: classification.best.as_str().to_string(),
         explanation: explanation.clone(),
         part_types,
         identifiers: identifiers.clone(),

@@ -249,6 +249,8 @@ struct Phrase {
 /// evidence; "no type" competes with a fixed score, so weak evidence ends up unknown.
 const TEMPERATURE: f32 = 1.6;
 const NO_TYPE_SCORE: f32 = 2.5;
+/// Phrases at least this long (normalised bytes) also match inside a word.
+const MIN_INNER_MATCH: usize = 7;
 /// Subject phrases count this much more.
 const SUBJECT_FACTOR: f32 = 2.0;
 /// Longer texts mention more words by chance; a phrase's repeated hits add little.
@@ -414,12 +416,21 @@ impl Classifier {
     }
 
     pub fn classify(&self, subject: &str, text: &str) -> Classification {
+        // Quoted history ("> …") is someone else's words; it does not decide the type.
+        let own: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('>'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = own.as_str();
         let mut hits: BTreeMap<usize, (u32, bool)> = BTreeMap::new();
         for (part, in_subject) in [(normalise(subject), true), (normalise(text), false)] {
             let bytes = part.as_bytes();
             for m in self.automaton.find_overlapping_iter(&part) {
-                // Phrases match at the start of a word (so stems match inflections).
-                if m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+                // Short phrases match at the start of a word (so stems match inflections);
+                // longer ones also inside German compounds ("Versicherungsombudsmann").
+                let inner_ok = m.len() >= MIN_INNER_MATCH;
+                if !inner_ok && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
                     continue;
                 }
                 let e = hits

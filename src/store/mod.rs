@@ -186,6 +186,8 @@ pub struct Understanding {
     /// Type id, or `unknown`.
     pub doc_type: String,
     pub confidence: f32,
+    /// The best type even when below the threshold.
+    pub best_type: String,
     pub explanation: String,
     /// Each attachment's own type (for search facets).
     pub part_types: Vec<(DocumentId, String, f32)>,
@@ -287,6 +289,8 @@ pub struct TimelineEntry {
 pub struct DocumentUnderstanding {
     pub doc_type: Option<String>,
     pub doc_type_confidence: Option<f64>,
+    /// The best type, also when its confidence was below the threshold.
+    pub best_type: Option<String>,
     pub customer_id: Option<String>,
     pub match_confidence: Option<f64>,
     pub identifiers: Option<serde_json::Value>,

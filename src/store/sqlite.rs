@@ -88,6 +88,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     r#"
 ALTER TABLE documents ADD COLUMN doc_type_confidence REAL;
 ALTER TABLE documents ADD COLUMN type_explanation TEXT;
+ALTER TABLE documents ADD COLUMN doc_type_best TEXT;
 ALTER TABLE documents ADD COLUMN identifiers TEXT;
 ALTER TABLE documents ADD COLUMN match_confidence REAL;
 ALTER TABLE documents ADD COLUMN match_reason TEXT;
@@ -391,6 +392,7 @@ impl SqliteStore {
             understanding: DocumentUnderstanding {
                 doc_type: row.get("doc_type")?,
                 doc_type_confidence: row.get("doc_type_confidence")?,
+                best_type: row.get("doc_type_best")?,
                 customer_id: row.get("customer_id")?,
                 match_confidence: row.get("match_confidence")?,
                 identifiers: row
@@ -901,7 +903,7 @@ impl Store for SqliteStore {
             tx.prepare_cached(
                 "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, type_explanation = ?4,
                     identifiers = ?5, customer_id = ?6, match_confidence = ?7, match_reason = ?8,
-                    queue = ?9, pending_task = ?10
+                    queue = ?9, pending_task = ?10, doc_type_best = ?11
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -915,6 +917,7 @@ impl Store for SqliteStore {
                 u.match_reason,
                 u.task.queue,
                 task,
+                u.best_type,
             ])?;
             for (id, t, c) in &u.part_types {
                 if *id == u.root {

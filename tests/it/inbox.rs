@@ -210,7 +210,7 @@ fn clerks_claim_reassign_correct_and_finish_tasks() {
         .collect();
     let t = listed
         .iter()
-        .find(|t| t["id"].to_string() == id)
+        .find(|t| t["id"] == newsletter["task"]["id"])
         .expect("moved to beschwerde");
     assert_eq!(t["doc_type"], "complaint");
     assert_eq!(t["customer_id"], "K-100003");
@@ -223,7 +223,7 @@ fn clerks_claim_reassign_correct_and_finish_tasks() {
     let open = env.ok(&["tasks", "list", "--status", "open", "--json"]);
     assert!(!open
         .lines()
-        .any(|l| serde_json::from_str::<Value>(l).unwrap()["id"].to_string() == id));
+        .any(|l| serde_json::from_str::<Value>(l).unwrap()["id"] == newsletter["task"]["id"]));
 
     let bad = env.run(&["tasks", "correct", &id, "--type", "boat"]);
     assert!(!bad.status.success());

@@ -1,0 +1,309 @@
+//! `intake eval`: how well type, customer match and routing do on labelled files. Takes the
+//! labels and what the pipeline recorded for the same files; gives accuracy, macro-F1, a
+//! confusion matrix, match precision/recall, routing accuracy and the "dark" share (routed
+//! without a person) with its precision. Pure; the command wires ingest and store around it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{DocType, UNKNOWN};
+use crate::config::InboxConfig;
+
+/// One line of a labels file (`{"file", "doc_type", "customer_id", "queue"}`; `queue` optional:
+/// when missing it is what the routing config gives the true type and customer).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub file: String,
+    pub doc_type: String,
+    pub customer_id: Option<String>,
+    #[serde(default)]
+    pub queue: Option<String>,
+}
+
+/// What intake decided for a labelled file.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub doc_type: String,
+    /// The best type even when it was below the threshold (then `doc_type` is unknown).
+    pub best_type: String,
+    /// Confidence of the best type (also when it fell below the threshold).
+    pub confidence: f32,
+    pub customer_id: Option<String>,
+    pub queue: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub documents: usize,
+    pub type_accuracy: f64,
+    pub type_macro_f1: f64,
+    /// Per true type: F1.
+    pub type_f1: BTreeMap<String, f64>,
+    /// true type → predicted type → count.
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Of the customers intake named, the share that is right.
+    pub match_precision: f64,
+    /// Of the documents with a true customer, the share where intake named it.
+    pub match_recall: f64,
+    pub routing_accuracy: f64,
+    /// Share routed to a department queue without manual triage.
+    pub dark_share: f64,
+    /// Of those, the share with the right queue and the right (or rightly no) customer.
+    pub dark_precision: f64,
+    /// Reliability of the type confidence: per tenth of confidence, how many decisions and
+    /// how many of them were right (the best type, also below the threshold).
+    pub calibration: Vec<CalibrationBin>,
+    /// Expected calibration error: the count-weighted gap between confidence and accuracy.
+    pub calibration_error: f64,
+    /// Files in the labels that were not found (not ingested, or quarantined).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibrationBin {
+    pub from: f64,
+    pub to: f64,
+    pub count: usize,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+}
+
+/// The queue a correct decision would give.
+pub fn expected_queue(inbox: &InboxConfig, label: &Label) -> String {
+    if let Some(q) = &label.queue {
+        return q.clone();
+    }
+    let t = DocType::parse(&label.doc_type);
+    let needs_customer = t != Some(DocType::Application);
+    match t.and_then(|t| inbox.routes.get(t.as_str())) {
+        Some(q) if !needs_customer || label.customer_id.is_some() => q.clone(),
+        _ => inbox.triage_queue.clone(),
+    }
+}
+
+fn ratio(n: usize, d: usize) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Report {
+    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut missing = Vec::new();
+    let (mut n, mut type_ok, mut routed_ok) = (0, 0, 0);
+    let (mut named, mut named_ok, mut with_customer, mut found) = (0, 0, 0, 0);
+    let (mut dark, mut dark_ok) = (0, 0);
+    // (sum of confidence, count, right) per tenth.
+    let mut bins = [(0.0f64, 0usize, 0usize); 10];
+    for (label, decision) in pairs {
+        let Some(d) = decision else {
+            missing.push(label.file.clone());
+            continue;
+        };
+        n += 1;
+        *confusion
+            .entry(label.doc_type.clone())
+            .or_default()
+            .entry(d.doc_type.clone())
+            .or_default() += 1;
+        type_ok += usize::from(d.doc_type == label.doc_type);
+        let bin = ((d.confidence.clamp(0.0, 0.999) * 10.0) as usize).min(9);
+        bins[bin].0 += d.confidence as f64;
+        bins[bin].1 += 1;
+        // Right means the best type was right, whether or not it passed the threshold.
+        let best_right = d.doc_type == label.doc_type
+            || (d.doc_type == UNKNOWN && d.best_type == label.doc_type);
+        bins[bin].2 += usize::from(best_right);
+        if let Some(c) = &d.customer_id {
+            named += 1;
+            named_ok += usize::from(Some(c) == label.customer_id.as_ref());
+        }
+        if let Some(c) = &label.customer_id {
+            with_customer += 1;
+            found += usize::from(d.customer_id.as_ref() == Some(c));
+        }
+        let queue_ok = d.queue == expected_queue(inbox, label);
+        routed_ok += usize::from(queue_ok);
+        if d.queue != inbox.triage_queue {
+            dark += 1;
+            dark_ok += usize::from(queue_ok && d.customer_id == label.customer_id);
+        }
+    }
+    let types: BTreeSet<String> = DocType::ALL
+        .iter()
+        .map(|t| t.as_str().to_string())
+        .filter(|t| confusion.contains_key(t))
+        .collect();
+    let mut type_f1 = BTreeMap::new();
+    for t in &types {
+        let tp = confusion
+            .get(t)
+            .and_then(|r| r.get(t))
+            .copied()
+            .unwrap_or(0);
+        let actual: usize = confusion.get(t).map(|r| r.values().sum()).unwrap_or(0);
+        let predicted: usize = confusion.values().filter_map(|r| r.get(t)).sum();
+        let (p, r) = (ratio(tp, predicted), ratio(tp, actual));
+        type_f1.insert(
+            t.clone(),
+            if p + r > 0.0 {
+                2.0 * p * r / (p + r)
+            } else {
+                0.0
+            },
+        );
+    }
+    let macro_f1 = if type_f1.is_empty() {
+        0.0
+    } else {
+        type_f1.values().sum::<f64>() / type_f1.len() as f64
+    };
+    let calibration: Vec<CalibrationBin> = bins
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.1 > 0)
+        .map(|(i, b)| CalibrationBin {
+            from: i as f64 / 10.0,
+            to: (i + 1) as f64 / 10.0,
+            count: b.1,
+            mean_confidence: b.0 / b.1 as f64,
+            accuracy: ratio(b.2, b.1),
+        })
+        .collect();
+    let calibration_error = calibration
+        .iter()
+        .map(|b| b.count as f64 * (b.mean_confidence - b.accuracy).abs())
+        .sum::<f64>()
+        / n.max(1) as f64;
+    Report {
+        calibration,
+        calibration_error,
+        documents: n,
+        type_accuracy: ratio(type_ok, n),
+        type_macro_f1: macro_f1,
+        type_f1,
+        confusion,
+        match_precision: ratio(named_ok, named),
+        match_recall: ratio(found, with_customer),
+        routing_accuracy: ratio(routed_ok, n),
+        dark_share: ratio(dark, n),
+        dark_precision: ratio(dark_ok, dark),
+        missing,
+    }
+}
+
+impl Report {
+    /// The report as a clerk's supervisor reads it.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "documents           {}\ntype accuracy       {:.3}\ntype macro-F1       {:.3}\nmatch precision     {:.4}\nmatch recall        {:.4}\nrouting accuracy    {:.3}\ndark share          {:.3} (precision {:.4})\n",
+            self.documents,
+            self.type_accuracy,
+            self.type_macro_f1,
+            self.match_precision,
+            self.match_recall,
+            self.routing_accuracy,
+            self.dark_share,
+            self.dark_precision
+        );
+        let mut predicted: BTreeSet<&str> = BTreeSet::new();
+        for row in self.confusion.values() {
+            predicted.extend(row.keys().map(String::as_str));
+        }
+        let cols: Vec<&str> = predicted.into_iter().collect();
+        s.push_str("\nconfusion (rows: true type, columns: decided)\n");
+        s.push_str(&format!("{:<20}", ""));
+        for c in &cols {
+            s.push_str(&format!(" {:>7.7}", c));
+        }
+        s.push('\n');
+        for (t, row) in &self.confusion {
+            s.push_str(&format!("{t:<20}"));
+            for c in &cols {
+                s.push_str(&format!(" {:>7}", row.get(*c).copied().unwrap_or(0)));
+            }
+            s.push_str(&format!(
+                "   F1 {:.3}\n",
+                self.type_f1.get(t).copied().unwrap_or(0.0)
+            ));
+        }
+        s.push_str(&format!(
+            "\ncalibration (expected error {:.3})\n  confidence     n   mean  right\n",
+            self.calibration_error
+        ));
+        for b in &self.calibration {
+            s.push_str(&format!(
+                "  {:.1}–{:.1} {:>7} {:>6.3} {:>6.3}\n",
+                b.from, b.to, b.count, b.mean_confidence, b.accuracy
+            ));
+        }
+        if !self.missing.is_empty() {
+            s.push_str(&format!(
+                "\nnot found: {} file(s), e.g. {}\n",
+                self.missing.len(),
+                self.missing[0]
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(t: &str, c: Option<&str>) -> Label {
+        Label {
+            file: "x".into(),
+            doc_type: t.into(),
+            customer_id: c.map(Into::into),
+            queue: None,
+        }
+    }
+    fn decision(t: &str, c: Option<&str>, q: &str) -> Option<Decision> {
+        Some(Decision {
+            doc_type: t.into(),
+            best_type: t.into(),
+            confidence: 0.9,
+            customer_id: c.map(Into::into),
+            queue: q.into(),
+        })
+    }
+
+    #[test]
+    fn metrics_count_what_they_say() {
+        let inbox = InboxConfig::default();
+        let pairs = vec![
+            (
+                label("claim", Some("K-1")),
+                decision("claim", Some("K-1"), "schaden"),
+            ),
+            (
+                label("claim", Some("K-2")),
+                decision("unknown", Some("K-2"), "posteingang"),
+            ),
+            (
+                label("complaint", Some("K-3")),
+                decision("complaint", Some("K-4"), "beschwerde"),
+            ),
+            (label("other", None), decision("other", None, "posteingang")),
+            (label("claim", None), None),
+        ];
+        let r = evaluate(&inbox, &pairs);
+        assert_eq!(r.documents, 4);
+        assert_eq!(r.type_accuracy, 0.75);
+        assert_eq!(r.match_precision, 2.0 / 3.0);
+        assert_eq!(r.match_recall, 2.0 / 3.0);
+        // Expected queues: schaden, schaden, beschwerde, posteingang → 3 of 4 right.
+        assert_eq!(r.routing_accuracy, 0.75);
+        // Dark: the first and third; only the first has the right customer.
+        assert_eq!(r.dark_share, 0.5);
+        assert_eq!(r.dark_precision, 0.5);
+        assert_eq!(r.missing, vec!["x"]);
+        assert_eq!(r.confusion["claim"]["unknown"], 1);
+        assert!(r.render().contains("type macro-F1"));
+    }
+}
