@@ -1,6 +1,7 @@
 //! Extraction stage: N worker threads (one per core by default) turn an item's bytes into text,
 //! metadata and attachments with [`crate::extract::extract`], store the attachments' bytes in the
-//! blob store, and pass an [`ExtractionRecord`] on. A file that cannot be read is an outcome
+//! blob store, understand the case (type, identifiers, customer, routing: CPU work that belongs
+//! on this pool, not on the single finishing thread), and pass an [`ExtractionRecord`] on. A file that cannot be read is an outcome
 //! (quarantine with the reason), never a stage failure; a panic inside a parser is caught.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -9,8 +10,11 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::{with_retry, Finish, Shared, StageError, ToExtract};
 use crate::extract::{self, Attachment, Extraction, Limits};
-use crate::model::Sha256Digest;
-use crate::store::{ChildDocument, ExtractionRecord, PartContent};
+use chrono::{DateTime, Utc};
+
+use crate::model::{DocumentId, Sha256Digest};
+use crate::store::{CaseContent, CasePart, ChildDocument, ExtractionRecord, PartContent, PartRef};
+use crate::understand::understand;
 
 const STAGE: &str = "extraction";
 
@@ -39,9 +43,10 @@ fn extract_item(
         id,
         content: Err(reason),
         children: Vec::new(),
+        understanding: None,
     };
-    let (bytes, name_hint) = match item.bytes {
-        Some(b) => (b, item.name_hint),
+    let (bytes, received_at, name_hint) = match item.bytes {
+        Some((b, at)) => (b, at, item.name_hint),
         None => {
             let row = shared
                 .store
@@ -57,7 +62,7 @@ fn extract_item(
                 )));
             };
             match shared.blobs.get(&sha) {
-                Ok(b) => (b, row.filename),
+                Ok(b) => (b, row.received_at, row.filename),
                 Err(e) => return Ok(failed(format!("original cannot be read back: {e}"))),
             }
         }
@@ -80,11 +85,52 @@ fn extract_item(
     };
     let mut children = Vec::new();
     flatten_attachments(shared, &extraction.attachments, None, &mut children)?;
+    let content = part_content(&extraction);
+    let case = case_of(id, received_at, &content, &children);
+    let understanding = Some(understand(&shared.knowledge, &case));
     Ok(ExtractionRecord {
         id,
-        content: Ok(part_content(&extraction)),
+        content: Ok(content),
         children,
+        understanding,
     })
+}
+
+/// The case as understanding reads it, straight from memory: the item and its readable
+/// attachments.
+fn case_of(
+    id: DocumentId,
+    received_at: DateTime<Utc>,
+    root: &PartContent,
+    children: &[ChildDocument],
+) -> CaseContent {
+    let subject = root.email.as_ref().and_then(|e| e.subject.clone());
+    let mut parts = vec![CasePart {
+        id: PartRef::Stored(id),
+        subject: subject.clone(),
+        text: root.text.clone(),
+    }];
+    for (i, child) in children.iter().enumerate() {
+        if let Ok(c) = &child.content {
+            parts.push(CasePart {
+                id: PartRef::Attachment(i),
+                subject: c.email.as_ref().and_then(|e| e.subject.clone()),
+                text: c.text.clone(),
+            });
+        }
+    }
+    CaseContent {
+        root: id,
+        received_at,
+        subject,
+        sender_emails: root
+            .email
+            .iter()
+            .flat_map(|e| e.from.iter())
+            .filter_map(|a| a.email.as_ref().map(|m| m.to_lowercase()))
+            .collect(),
+        parts,
+    }
 }
 
 fn part_content(e: &Extraction) -> PartContent {

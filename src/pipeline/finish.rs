@@ -32,6 +32,13 @@ pub(super) fn run(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
+        let mut lap = started;
+        let mut laps: [u128; 4] = [0; 4];
+        let mut mark = |i: usize| {
+            laps[i] = lap.elapsed().as_millis();
+            lap = std::time::Instant::now();
+        };
         let mut records = Vec::new();
         let mut items: Vec<(DocumentId, DocStatus)> = Vec::new();
         for msg in batch {
@@ -41,12 +48,15 @@ pub(super) fn run(
             }
         }
         if !records.is_empty() {
-            with_retry("syncing attachments", || shared.blobs.sync()).map_err(|source| {
-                StageError::Blob {
-                    stage: STAGE,
-                    source,
-                }
-            })?;
+            // Attachments' blobs must be durable before the records that point at them.
+            if records.iter().any(|r| !r.children.is_empty()) {
+                with_retry("syncing attachments", || shared.blobs.sync()).map_err(|source| {
+                    StageError::Blob {
+                        stage: STAGE,
+                        source,
+                    }
+                })?;
+            }
             with_retry("recording extractions", || {
                 shared.store.record_extractions(&records)
             })
@@ -54,6 +64,7 @@ pub(super) fn run(
         }
         for r in &records {
             match &r.content {
+                Ok(_) if r.understanding.is_some() => items.push((r.id, DocStatus::Classified)),
                 Ok(_) => items.push((r.id, DocStatus::Extracted)),
                 Err(reason) => shared.in_flight.complete(Outcome::Quarantined {
                     id: r.id,
@@ -69,6 +80,7 @@ pub(super) fn run(
                 .collect()
         };
 
+        mark(0);
         // Understanding: type, identifiers, customer, and the task it will get.
         let to_classify = before(DocStatus::Classified);
         if !to_classify.is_empty() {
@@ -86,6 +98,7 @@ pub(super) fn run(
             .map_err(store_err)?;
         }
 
+        mark(1);
         let to_index = before(DocStatus::Indexed);
         if !to_index.is_empty() {
             let index_records = with_retry("loading index records", || {
@@ -104,6 +117,7 @@ pub(super) fn run(
             .map_err(store_err)?;
         }
 
+        mark(2);
         // Routing: one task per case in its queue, then the outbox.
         let to_route = before(DocStatus::Routed);
         if !to_route.is_empty() {
@@ -111,6 +125,15 @@ pub(super) fn run(
                 .map_err(store_err)?;
             flush_outbox(shared)?;
         }
+        mark(3);
+        tracing::debug!(
+            items = items.len(),
+            record_ms = laps[0],
+            understand_ms = laps[1],
+            index_ms = laps[2],
+            route_ms = laps[3],
+            "finished a batch"
+        );
         for (id, _) in items {
             shared.in_flight.complete(Outcome::Done(id));
         }

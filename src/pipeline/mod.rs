@@ -63,8 +63,9 @@ pub struct PipelineStopped;
 /// receipt → extraction: a received item whose content must be read.
 struct ToExtract {
     id: DocumentId,
-    /// The original bytes when the receipt stage still has them; `None` = read from the blob store.
-    bytes: Option<Vec<u8>>,
+    /// The original bytes and receipt time when the receipt stage still has them; `None` = read
+    /// both from the store.
+    bytes: Option<(Vec<u8>, chrono::DateTime<chrono::Utc>)>,
     name_hint: Option<String>,
 }
 

@@ -28,7 +28,9 @@ pub(super) fn run(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let receipts = store_originals(shared, &batch)?;
+        let stored = started.elapsed().as_millis();
         let results = with_retry("recording receipts", || {
             shared.store.record_receipts(&receipts)
         })
@@ -36,10 +38,17 @@ pub(super) fn run(
             stage: STAGE,
             source,
         })?;
+        tracing::debug!(
+            items = batch.len(),
+            blobs_ms = stored,
+            ledger_ms = started.elapsed().as_millis() - stored,
+            "received a batch"
+        );
+        let received_at = receipts.first().map(|r| r.received_at).unwrap_or_default();
         for ((intake, ack), receipt) in batch.into_iter().zip(results) {
             let name_hint = intake.source.filename.clone();
             let bytes = match intake.payload {
-                Payload::Bytes(b) => Some(b),
+                Payload::Bytes(b) => Some((b, received_at)),
                 Payload::TooLarge { .. } => None,
             };
             let to_extract = |id| ToExtract {

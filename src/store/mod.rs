@@ -86,6 +86,9 @@ pub struct ExtractionRecord {
     pub id: DocumentId,
     pub content: Result<PartContent, String>,
     pub children: Vec<ChildDocument>,
+    /// Understood right after extraction (on the worker pool); recorded in the same
+    /// transaction, so the item moves straight to `classified`.
+    pub understanding: Option<Understanding>,
 }
 
 /// What the index needs of a document.
@@ -172,9 +175,17 @@ pub struct CaseContent {
     pub parts: Vec<CasePart>,
 }
 
+/// A part of a case: a stored document, or an attachment not yet stored (by its position in
+/// [`ExtractionRecord::children`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartRef {
+    Stored(DocumentId),
+    Attachment(usize),
+}
+
 #[derive(Debug, Clone)]
 pub struct CasePart {
-    pub id: DocumentId,
+    pub id: PartRef,
     pub subject: Option<String>,
     pub text: String,
 }
@@ -190,7 +201,7 @@ pub struct Understanding {
     pub best_type: String,
     pub explanation: String,
     /// Each attachment's own type (for search facets).
-    pub part_types: Vec<(DocumentId, String, f32)>,
+    pub part_types: Vec<(PartRef, String, f32)>,
     pub identifiers: Vec<Identifier>,
     pub customer_id: Option<String>,
     pub match_confidence: Option<f32>,
@@ -302,7 +313,8 @@ pub trait Store: Send + Sync {
     /// Records received items in one transaction (their blobs must already be durable).
     fn record_receipts(&self, receipts: &[NewReceipt]) -> Result<Vec<Receipt>, StoreError>;
     /// Records extraction results (children's blobs must already be durable): the item moves to
-    /// `extracted`, or to `quarantined` with the reason.
+    /// `extracted` (`classified` when the record carries its understanding), or to
+    /// `quarantined` with the reason.
     fn record_extractions(&self, records: &[ExtractionRecord]) -> Result<(), StoreError>;
     /// Moves received items and their attachments forward to `status` (never backwards, never
     /// out of `quarantined`/`duplicate`).

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use super::{
     CaseContent, CasePart, ChildDocument, Contract, Customer, CustomerFile, DocumentRow,
     DocumentUnderstanding, ExtractionRecord, IndexRecord, NewReceipt, NewTask, PartContent,
-    Receipt, Store, StoreError, Task, TaskChange, TaskError, TimelineEntry, Understanding,
+    PartRef, Receipt, Store, StoreError, Task, TaskChange, TaskError, TimelineEntry, Understanding,
 };
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, TaskId};
@@ -265,6 +265,65 @@ fn row_to_contract(r: &Row) -> rusqlite::Result<Contract> {
             .get::<_, Option<String>>("start_date")?
             .and_then(|d| d.parse().ok()),
     })
+}
+
+/// Records a case's understanding and moves it to `classified`. `children` resolves
+/// [`PartRef::Attachment`] positions to the ids just assigned.
+fn write_understanding(
+    tx: &Transaction,
+    u: &Understanding,
+    children: &[DocumentId],
+) -> Result<(), StoreError> {
+    let task = serde_json::to_string(&u.task).unwrap_or_default();
+    tx.prepare_cached(
+        "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, type_explanation = ?4,
+            identifiers = ?5, customer_id = ?6, match_confidence = ?7, match_reason = ?8,
+            queue = ?9, pending_task = ?10, doc_type_best = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        u.root.0,
+        u.doc_type,
+        u.confidence as f64,
+        u.explanation,
+        json(&u.identifiers),
+        u.customer_id,
+        u.match_confidence.map(|c| c as f64),
+        u.match_reason,
+        u.task.queue,
+        task,
+        u.best_type,
+    ])?;
+    for (part, t, c) in &u.part_types {
+        let id = match part {
+            PartRef::Stored(id) => *id,
+            PartRef::Attachment(i) => *children.get(*i).ok_or_else(|| {
+                StoreError::Inconsistent(format!("document {}: no attachment #{i}", u.root))
+            })?,
+        };
+        if id == u.root {
+            continue;
+        }
+        tx.prepare_cached(
+            "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, customer_id = ?4,
+                match_confidence = ?5, queue = ?6 WHERE id = ?1",
+        )?
+        .execute(params![
+            id.0,
+            t,
+            *c as f64,
+            u.customer_id,
+            u.match_confidence.map(|c| c as f64),
+            u.task.queue
+        ])?;
+    }
+    tx.prepare_cached(
+        "UPDATE documents SET status = 'classified'
+         WHERE root_id = ?1 AND status IN ('received', 'extracted')",
+    )?
+    .execute(params![u.root.0])?;
+    event(tx, u.root, DocStatus::Classified, Some(&u.explanation))?;
+    Ok(())
 }
 
 impl SqliteStore {
@@ -590,6 +649,9 @@ impl Store for SqliteStore {
                             child,
                         )?);
                     }
+                    if let Some(u) = &rec.understanding {
+                        write_understanding(&tx, u, &ids)?;
+                    }
                 }
             }
         }
@@ -884,7 +946,7 @@ impl Store for SqliteStore {
                 }
             }
             case.parts.push(CasePart {
-                id,
+                id: PartRef::Stored(id),
                 subject,
                 text: text.unwrap_or_default(),
             });
@@ -899,49 +961,7 @@ impl Store for SqliteStore {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         for u in cases {
-            let task = serde_json::to_string(&u.task).unwrap_or_default();
-            tx.prepare_cached(
-                "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, type_explanation = ?4,
-                    identifiers = ?5, customer_id = ?6, match_confidence = ?7, match_reason = ?8,
-                    queue = ?9, pending_task = ?10, doc_type_best = ?11
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                u.root.0,
-                u.doc_type,
-                u.confidence as f64,
-                u.explanation,
-                json(&u.identifiers),
-                u.customer_id,
-                u.match_confidence.map(|c| c as f64),
-                u.match_reason,
-                u.task.queue,
-                task,
-                u.best_type,
-            ])?;
-            for (id, t, c) in &u.part_types {
-                if *id == u.root {
-                    continue;
-                }
-                tx.prepare_cached(
-                    "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, customer_id = ?4,
-                        match_confidence = ?5, queue = ?6 WHERE id = ?1",
-                )?
-                .execute(params![
-                    id.0,
-                    t,
-                    *c as f64,
-                    u.customer_id,
-                    u.match_confidence.map(|c| c as f64),
-                    u.task.queue
-                ])?;
-            }
-            tx.prepare_cached(
-                "UPDATE documents SET status = 'classified'
-                 WHERE root_id = ?1 AND status IN ('received', 'extracted')",
-            )?
-            .execute(params![u.root.0])?;
-            event(&tx, u.root, DocStatus::Classified, Some(&u.explanation))?;
+            write_understanding(&tx, u, &[])?;
         }
         tx.commit()?;
         Ok(())
