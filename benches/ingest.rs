@@ -61,6 +61,44 @@ fn ingest(work: &Path, dir: &Path, files: usize) -> Run {
     }
 }
 
+/// Classification + identifiers + customer match + routing per document, in process.
+fn understanding_cost(work: &Path) {
+    use intake::model::{DocStatus, DocumentId};
+    let config = intake::config::Config {
+        data_dir: work.join("data"),
+        ..Default::default()
+    };
+    let app = intake::app::App::open(config.clone()).expect("open data");
+    let knowledge =
+        intake::understand::Knowledge::load(&config, app.store.as_ref()).expect("knowledge");
+    let roots: Vec<DocumentId> = app
+        .store
+        .documents_after(DocumentId(0), 3000, false)
+        .expect("documents")
+        .into_iter()
+        .filter(|d| d.parent_id.is_none() && d.status == DocStatus::Routed)
+        .map(|d| d.id)
+        .take(2000)
+        .collect();
+    let cases: Vec<_> = roots
+        .iter()
+        .map(|id| app.store.case_content(*id).expect("case"))
+        .collect();
+    let t = Instant::now();
+    let mut matched = 0;
+    for case in &cases {
+        let u = intake::understand::understand(&knowledge, case);
+        matched += usize::from(u.customer_id.is_some());
+    }
+    let per_doc = t.elapsed().as_secs_f64() / cases.len().max(1) as f64;
+    println!(
+        "understand {} cases: {:.1} µs per document (type, identifiers, match, routing; {} matched)",
+        cases.len(),
+        per_doc * 1e6,
+        matched
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -96,6 +134,27 @@ fn main() {
         "generated {emails} e-mails + {pdfs} PDFs in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // The truth files are for evaluation, not input.
+    for dir in ["emails", "pdfs"] {
+        let _ = std::fs::rename(
+            work.path().join(dir).join("truth.jsonl"),
+            work.path().join(format!("{dir}-truth.jsonl")),
+        );
+    }
+    intake::samples::write_master_data(
+        &work.path().join("customers.csv"),
+        &work.path().join("contracts.csv"),
+        1,
+        200,
+    )
+    .expect("master data");
+    let status = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .current_dir(work.path())
+        .args(["customers", "import", "--customers", "customers.csv", "--contracts", "contracts.csv"])
+        .env("INTAKE_LOG", "warn")
+        .status()
+        .expect("import master data");
+    assert!(status.success());
 
     let mail = ingest(work.path(), &work.path().join("emails"), emails);
     let letters = ingest(work.path(), &work.path().join("pdfs"), pdfs);
@@ -114,6 +173,8 @@ fn main() {
         "ingest {total_files:>6} total    {total_secs:>7.2} s  {:>7.0} docs/s",
         total_files as f64 / total_secs
     );
+
+    understanding_cost(work.path());
 
     let index = ArchiveIndex::open(&work.path().join("data/index")).expect("open index");
     let queries = [
