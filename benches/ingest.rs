@@ -150,7 +150,14 @@ fn main() {
     .expect("master data");
     let status = Command::new(env!("CARGO_BIN_EXE_intake"))
         .current_dir(work.path())
-        .args(["customers", "import", "--customers", "customers.csv", "--contracts", "contracts.csv"])
+        .args([
+            "customers",
+            "import",
+            "--customers",
+            "customers.csv",
+            "--contracts",
+            "contracts.csv",
+        ])
         .env("INTAKE_LOG", "warn")
         .status()
         .expect("import master data");

@@ -22,6 +22,31 @@ pub const PRODUCTS: [&str; 9] = [
     "berufsunfaehigkeit",
 ];
 
+/// The header of `customers.csv` (a public interface).
+pub const CUSTOMER_COLUMNS: [&str; 12] = [
+    "customer_id",
+    "salutation",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "email",
+    "phone",
+    "iban",
+];
+
+/// The header of `contracts.csv` (a public interface).
+pub const CONTRACT_COLUMNS: [&str; 5] = [
+    "contract_id",
+    "customer_id",
+    "product",
+    "status",
+    "start_date",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{path}: {source}")]

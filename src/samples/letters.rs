@@ -23,50 +23,8 @@ pub const INSURER_MAIL: &str = "posteingang@hanse-rhein-versicherung.de";
 pub const INSURER_CLAIMS_MAIL: &str = "schaden@hanse-rhein-versicherung.de";
 pub const INSURER_DOMAIN: &str = "hanse-rhein-versicherung.de";
 
-/// The document types of `truth.jsonl`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DocType {
-    Claim,
-    Invoice,
-    AddressChange,
-    BankDetailsChange,
-    ContractChange,
-    Cancellation,
-    Complaint,
-    Application,
-    DeathNotice,
-    Other,
-}
-
-impl DocType {
-    pub const ALL: [DocType; 10] = [
-        DocType::Claim,
-        DocType::Invoice,
-        DocType::AddressChange,
-        DocType::BankDetailsChange,
-        DocType::ContractChange,
-        DocType::Cancellation,
-        DocType::Complaint,
-        DocType::Application,
-        DocType::DeathNotice,
-        DocType::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocType::Claim => "claim",
-            DocType::Invoice => "invoice",
-            DocType::AddressChange => "address_change",
-            DocType::BankDetailsChange => "bank_details_change",
-            DocType::ContractChange => "contract_change",
-            DocType::Cancellation => "cancellation",
-            DocType::Complaint => "complaint",
-            DocType::Application => "application",
-            DocType::DeathNotice => "death_notice",
-            DocType::Other => "other",
-        }
-    }
-}
+/// The document types of `truth.jsonl` are intake's own.
+pub use crate::classify::DocType;
 
 /// Who writes: name, address lines below the name, place for the date line, e-mail.
 #[derive(Clone, Debug)]

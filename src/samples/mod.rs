@@ -137,20 +137,7 @@ pub fn write_master_data(
 ) -> io::Result<()> {
     let md = people::master_data(seed, customers);
     let mut w = csv::Writer::from_path(customers_csv)?;
-    w.write_record([
-        "customer_id",
-        "salutation",
-        "first_name",
-        "last_name",
-        "birth_date",
-        "street",
-        "house_number",
-        "postcode",
-        "city",
-        "email",
-        "phone",
-        "iban",
-    ])?;
+    w.write_record(crate::customers::CUSTOMER_COLUMNS)?;
     for c in &md.customers {
         w.write_record([
             c.customer_id.as_str(),
@@ -169,13 +156,7 @@ pub fn write_master_data(
     }
     w.flush()?;
     let mut w = csv::Writer::from_path(contracts_csv)?;
-    w.write_record([
-        "contract_id",
-        "customer_id",
-        "product",
-        "status",
-        "start_date",
-    ])?;
+    w.write_record(crate::customers::CONTRACT_COLUMNS)?;
     for k in &md.contracts {
         w.write_record([
             k.contract_id.as_str(),

@@ -12,17 +12,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 /// The products of `contracts.csv`, in the order used everywhere.
-pub const PRODUCTS: [&str; 9] = [
-    "kfz",
-    "hausrat",
-    "haftpflicht",
-    "wohngebaeude",
-    "rechtsschutz",
-    "unfall",
-    "leben",
-    "kranken",
-    "berufsunfaehigkeit",
-];
+pub use crate::customers::PRODUCTS;
 
 /// Relative frequency of each product in `PRODUCTS` order.
 const PRODUCT_WEIGHTS: [u32; 9] = [60, 50, 55, 20, 25, 20, 15, 10, 12];
