@@ -526,8 +526,11 @@ impl Store for SqliteStore {
                 continue;
             }
             let first: Option<i64> = if r.quarantine.is_none() {
+                // Bytes that were quarantined before are taken again: dropping a file anew
+                // is how the mailroom retries after a fix.
                 tx.prepare_cached(
-                    "SELECT id FROM documents WHERE sha256 = ?1 AND status <> 'duplicate'
+                    "SELECT id FROM documents WHERE sha256 = ?1
+                       AND status NOT IN ('duplicate', 'quarantined')
                      ORDER BY id LIMIT 1",
                 )?
                 .query_row(params![sha], |row| row.get(0))

@@ -191,6 +191,17 @@ fn bad_inputs_are_quarantined_with_reasons_and_the_daemon_keeps_going() {
         bad[1].1
     );
     assert_eq!(by_name("riesig.pdf")["sha256"], sha256_hex(&bad[3].1));
+
+    // Dropping a quarantined file again is a retry, not a duplicate: it is processed anew.
+    drop_file(&env.inbox(), "kaputt-nochmal.pdf", &bad[1].1);
+    env.wait_until_inbox_empty(WAIT);
+    let again = env
+        .export()
+        .into_iter()
+        .find(|d| d["source"]["filename"] == "kaputt-nochmal.pdf")
+        .unwrap();
+    assert_eq!(again["status"], "quarantined", "{again}");
+    assert!(again["duplicate_of"].is_null());
 }
 
 #[test]
