@@ -179,6 +179,64 @@ impl App {
         Ok(crate::eval::evaluate(&self.config.inbox, &pairs))
     }
 
+    /// Trains the text model from labelled files plus the clerks' corrections in the store.
+    pub fn train(
+        &self,
+        labels_file: &std::path::Path,
+        root: &std::path::Path,
+        epochs: usize,
+    ) -> anyhow::Result<(crate::classify::model::TextModel, usize)> {
+        use crate::classify::model::{Example, TextModel};
+        use crate::classify::DocType;
+        let text = std::fs::read_to_string(labels_file)
+            .with_context(|| format!("cannot read {}", labels_file.display()))?;
+        let limits = self.config.limits.extract_limits();
+        let mut examples = Vec::new();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let at = || format!("{}:{}", labels_file.display(), i + 1);
+            let label: crate::eval::Label = serde_json::from_str(line)
+                .with_context(|| format!("{}: not a label line", at()))?;
+            let doc_type = DocType::parse(&label.doc_type)
+                .with_context(|| format!("{}: unknown type {:?}", at(), label.doc_type))?;
+            let path = root.join(&label.file);
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("{}: {}", at(), path.display()))?;
+            let Ok(extraction) = crate::extract::extract(&bytes, None, &limits) else {
+                continue;
+            };
+            let (subject, text) = example_text(&extraction);
+            examples.push(Example {
+                subject,
+                text,
+                doc_type,
+            });
+        }
+        let mut corrections = 0;
+        for (root_id, new_type) in self.store.type_corrections()? {
+            let (Some(doc_type), Ok(case)) =
+                (DocType::parse(&new_type), self.store.case_content(root_id))
+            else {
+                continue;
+            };
+            corrections += 1;
+            examples.push(Example {
+                subject: case.subject.clone().unwrap_or_default(),
+                text: case
+                    .parts
+                    .iter()
+                    .map(|p| p.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
+                doc_type,
+            });
+        }
+        Ok((TextModel::train(&examples, epochs)?, corrections))
+    }
+
     /// Rebuilds the index from the store in chunks. Resumable: an interrupted run continues
     /// where it stopped when started again.
     pub fn reindex(&self, chunk: usize, mut progress: impl FnMut(u64)) -> anyhow::Result<u64> {
@@ -209,4 +267,24 @@ impl App {
         self.store.meta_set(CURSOR, None)?;
         Ok(total)
     }
+}
+
+/// Subject and all readable text of an item with its attachments, as the model sees a case.
+fn example_text(e: &crate::extract::Extraction) -> (String, String) {
+    fn collect(e: &crate::extract::Extraction, out: &mut Vec<String>) {
+        out.push(e.text.clone());
+        for a in &e.attachments {
+            if let Ok(inner) = &a.content {
+                collect(inner, out);
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    collect(e, &mut parts);
+    let subject = e
+        .email
+        .as_ref()
+        .and_then(|m| m.subject.clone())
+        .unwrap_or_default();
+    (subject, parts.join("\n\n"))
 }

@@ -89,6 +89,20 @@ pub enum Command {
         #[command(subcommand)]
         action: TasksAction,
     },
+    /// Train the text model from labelled files (and clerks' corrections)
+    Train {
+        /// JSON lines: {"file", "doc_type", …}
+        #[arg(long)]
+        labels: PathBuf,
+        /// Directory the labels' file paths are relative to
+        #[arg(long)]
+        root: PathBuf,
+        /// Where to write the model (default: classifiers/model.json)
+        #[arg(long, default_value = "classifiers/model.json")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 6)]
+        epochs: usize,
+    },
     /// Measure type, customer match and routing against labelled files
     Eval {
         /// JSON lines: {"file", "doc_type", "customer_id", "queue"?}
@@ -300,6 +314,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tasks { action } => tasks_command(&app, action),
+        Command::Train {
+            labels,
+            root,
+            out,
+            epochs,
+        } => {
+            let (model, corrections) = app.train(&labels, &root, epochs)?;
+            model.save(&out)?;
+            let t = &model.trained;
+            eprintln!(
+                "trained on {} example(s) ({corrections} from corrections); held-out {}: accuracy {:.3}, log loss {:.3}, temperature {:.2}; {} weights in {}",
+                t.examples,
+                t.held_out,
+                t.held_out_accuracy,
+                t.held_out_log_loss,
+                model.temperature,
+                model.weights.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval { labels, root, json } => {
             let report = runtime()?.block_on(app.eval(&labels, &root))?;
             let mut out = std::io::stdout().lock();

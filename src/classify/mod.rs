@@ -4,6 +4,8 @@
 //! Takes text; gives a [`Classification`]. Pure after loading; loading validates every file and
 //! names file and line of a problem.
 
+pub mod model;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -84,6 +86,8 @@ pub enum ClassifyError {
         line: usize,
         message: String,
     },
+    #[error(transparent)]
+    Model(#[from] model::ModelError),
     #[error("classifier directory {path} has no file for type(s): {missing}")]
     Missing { path: PathBuf, missing: String },
 }
@@ -257,6 +261,8 @@ const SUBJECT_FACTOR: f32 = 2.0;
 const REPEAT_BONUS: f32 = 0.25;
 
 pub struct Classifier {
+    /// The learned model, combined with the rules when present.
+    model: Option<model::TextModel>,
     phrases: Vec<Phrase>,
     automaton: AhoCorasick,
     patterns: Vec<(DocType, Regex, String, f32)>,
@@ -310,14 +316,31 @@ impl Classifier {
         Classifier::from_sources(&sources, threshold)
     }
 
-    /// From the configured directory, or the built-in rules.
+    /// From the configured directory (with `model.json` if it is there), or the built-in rules.
+    /// No model is built in: a model trained on generated mail alone is overconfident on real
+    /// mail, so it is trained on the insurer's own labelled mail (`intake train`).
     pub fn from_config(
         config: &crate::config::ClassifyConfig,
     ) -> Result<Classifier, ClassifyError> {
-        match &config.classifiers_dir {
-            Some(dir) => Classifier::load(dir, config.threshold),
-            None => Classifier::built_in(config.threshold),
+        let mut c = match &config.classifiers_dir {
+            Some(dir) => {
+                let mut c = Classifier::load(dir, config.threshold)?;
+                let path = dir.join("model.json");
+                if path.exists() {
+                    c.model = Some(model::TextModel::load(&path)?);
+                }
+                c
+            }
+            None => Classifier::built_in(config.threshold)?,
+        };
+        if !config.use_model {
+            c.model = None;
         }
+        Ok(c)
+    }
+
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
     }
 
     /// Builds from (file name, TOML text) pairs.
@@ -404,6 +427,7 @@ impl Classifier {
                 message: e.to_string(),
             })?;
         Ok(Classifier {
+            model: None,
             phrases,
             automaton,
             patterns,
@@ -476,6 +500,17 @@ impl Classifier {
             .iter()
             .map(|(t, s)| (*t, weight(*s) / total))
             .collect();
+        // Rules and model get equal say; "no type" keeps the rules' half of its mass.
+        let probabilities = match &self.model {
+            Some(m) => {
+                let learned = m.predict(subject, text);
+                probabilities
+                    .iter()
+                    .map(|(t, p)| (*t, 0.5 * p + 0.5 * learned.get(t).copied().unwrap_or(0.0)))
+                    .collect()
+            }
+            None => probabilities,
+        };
         let (best, confidence) = probabilities
             .iter()
             .max_by(|a, b| a.1.total_cmp(b.1))

@@ -221,6 +221,8 @@ pub struct ClassifyConfig {
     pub classifiers_dir: Option<PathBuf>,
     /// Below this confidence the type is `unknown` and the task goes to manual triage.
     pub threshold: f32,
+    /// Combine the learned model (`model.json`) with the rules; false = rules only.
+    pub use_model: bool,
 }
 
 impl Default for ClassifyConfig {
@@ -228,6 +230,7 @@ impl Default for ClassifyConfig {
         ClassifyConfig {
             classifiers_dir: None,
             threshold: 0.6,
+            use_model: true,
         }
     }
 }

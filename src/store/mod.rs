@@ -367,6 +367,8 @@ pub trait Store: Send + Sync {
     fn all_customers(&self) -> Result<Vec<Customer>, StoreError>;
     fn all_contracts(&self) -> Result<Vec<Contract>, StoreError>;
     fn customer_file(&self, customer_id: &str) -> Result<Option<CustomerFile>, StoreError>;
+    /// Clerks' type corrections, latest per case: (received item, corrected type).
+    fn type_corrections(&self) -> Result<Vec<(DocumentId, String)>, StoreError>;
 
     fn meta_set(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
 }

@@ -1267,4 +1267,17 @@ impl Store for SqliteStore {
             tasks,
         }))
     }
+
+    fn type_corrections(&self) -> Result<Vec<(DocumentId, String)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT t.root_document_id, c.new_type FROM corrections c JOIN tasks t ON t.id = c.task_id
+             WHERE c.new_type IS NOT NULL AND c.id IN (SELECT MAX(id) FROM corrections GROUP BY task_id)
+             ORDER BY c.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((DocumentId(r.get(0)?), r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
 }

@@ -152,3 +152,79 @@ fn a_bad_config_names_the_key() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("max_file_size"), "{err}");
 }
+
+#[test]
+fn train_writes_a_model_that_the_classifier_uses() {
+    let env = Env::new();
+    let corpus = env.path("corpus");
+    intake::samples::generate_corpus(
+        &corpus,
+        &intake::samples::CorpusSpec {
+            emails: 120,
+            pdfs: 0,
+            seed: 5,
+            customers: 50,
+        },
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.path("cls")).unwrap();
+    for entry in
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("classifiers"))
+            .unwrap()
+    {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&p, env.path("cls").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = env.run(&[
+        "train",
+        "--labels",
+        "corpus/truth.jsonl",
+        "--root",
+        "corpus",
+        "--out",
+        "cls/model.json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trained on 120 example(s)"));
+    let model = intake::classify::model::TextModel::load(&env.path("cls/model.json")).unwrap();
+    assert!(!model.weights.is_empty());
+    let config = intake::config::ClassifyConfig {
+        classifiers_dir: Some(env.path("cls")),
+        ..Default::default()
+    };
+    let with_model = intake::classify::Classifier::from_config(&config).unwrap();
+    assert!(with_model.has_model());
+    let rules_only = intake::classify::Classifier::from_config(&intake::config::ClassifyConfig {
+        use_model: false,
+        ..config
+    })
+    .unwrap();
+    assert!(!rules_only.has_model());
+    // A bad label line is reported with file and line.
+    std::fs::write(
+        env.path("bad.jsonl"),
+        "{\"file\": \"x\", \"doc_type\": \"boat\", \"customer_id\": null}\n",
+    )
+    .unwrap();
+    let out = env.run(&[
+        "train",
+        "--labels",
+        "bad.jsonl",
+        "--root",
+        "corpus",
+        "--out",
+        "cls/m2.json",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:1: unknown type"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
