@@ -12,6 +12,7 @@ use crate::index::ArchiveIndex;
 use crate::pipeline::{self, Pipeline, Running};
 use crate::sources::files::{self, IngestReport};
 use crate::sources::folder::FolderSource;
+use crate::sources::imap::{FolderWorker, PollReport};
 use crate::store::blobs::BlobStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
@@ -65,7 +66,20 @@ impl App {
                 pipeline.clone(),
                 self.store.clone(),
             )?;
-            sources.spawn(source.run(stop_rx.clone()));
+            let stop = stop_rx.clone();
+            sources.spawn(async move { source.run(stop).await.map_err(anyhow::Error::from) });
+        }
+        // One task and session per IMAP folder: a slow mailbox never holds up another.
+        for account in &self.config.imap {
+            let account = Arc::new(account.clone());
+            for folder in &account.folders {
+                let worker = self.imap_worker(account.clone(), folder, &pipeline);
+                let stop = stop_rx.clone();
+                sources.spawn(async move {
+                    worker.run(stop).await;
+                    Ok(())
+                });
+            }
         }
         drop(pipeline);
         tracing::info!(data = %self.config.data_dir.display(), "intake is running; stop with Ctrl-C");
@@ -83,6 +97,60 @@ impl App {
         while sources.join_next().await.is_some() {}
         tokio::task::spawn_blocking(move || running.join()).await??;
         Ok(())
+    }
+
+    fn imap_worker(
+        &self,
+        account: Arc<crate::config::ImapAccountConfig>,
+        folder: &str,
+        pipeline: &Pipeline,
+    ) -> FolderWorker {
+        FolderWorker::new(
+            account,
+            folder.to_string(),
+            pipeline.clone(),
+            self.store.clone(),
+            self.config.limits.max_file_bytes,
+            self.config.pipeline.max_in_flight_per_folder,
+        )
+    }
+
+    /// Takes what is new in the first folder of `account`: once, or (`once = false`) until
+    /// Ctrl-C / SIGTERM.
+    pub async fn imap_poll(
+        &self,
+        account: crate::config::ImapAccountConfig,
+        once: bool,
+    ) -> anyhow::Result<PollReport> {
+        let (pipeline, running) = self.start_pipeline()?;
+        let account = Arc::new(account);
+        let folder = account
+            .folders
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "INBOX".into());
+        let worker = self.imap_worker(account, &folder, &pipeline);
+        drop(pipeline);
+        let result = if once {
+            let r = worker.poll_once().await;
+            drop(worker); // holds a pipeline handle: the pipeline drains only once it is gone
+            r
+        } else {
+            let (stop_tx, stop_rx) = watch::channel(false);
+            let mut task = tokio::spawn(worker.run(stop_rx));
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = &mut task => {}
+            }
+            let _ = stop_tx.send(true);
+            let _ = task.await;
+            Ok(PollReport::default())
+        };
+        tokio::task::spawn_blocking(move || running.join()).await??;
+        Ok(result?)
     }
 
     /// Takes the given files and directories once.

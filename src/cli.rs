@@ -116,6 +116,51 @@ pub enum Command {
     },
     /// Ledger counts per status
     Status,
+    /// IMAP mailboxes: take mail from one, or check the configured accounts
+    Imap {
+        #[command(subcommand)]
+        action: ImapCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImapCommand {
+    /// Take what is new from one mailbox; with --once, exit when done
+    Poll {
+        /// Take what is there now and exit (otherwise keep polling until Ctrl-C)
+        #[arg(long)]
+        once: bool,
+        /// imaps://USER@HOST[:PORT]/FOLDER (TLS) or imap://… (STARTTLS); '@' in USER as %40
+        #[arg(long)]
+        url: String,
+        /// File holding the password
+        #[arg(long)]
+        password_file: PathBuf,
+        /// Override the TLS mode the scheme implies; "none" only for a server on loopback
+        #[arg(long, value_enum)]
+        tls: Option<TlsArg>,
+        /// PEM file with the CA certificate(s) to trust instead of the system's
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        /// Move each message here once archived (default: only mark it \Seen)
+        #[arg(long)]
+        move_to: Option<String>,
+        /// Where messages that cannot be processed are moved
+        #[arg(long, default_value = "Failed")]
+        failed_folder: String,
+        /// Channel recorded on the documents
+        #[arg(long, default_value = "imap")]
+        channel: String,
+    },
+    /// Log in to every configured [[imap]] account and check its folders
+    Check,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum TlsArg {
+    Implicit,
+    Starttls,
+    None,
 }
 
 #[derive(Subcommand, Debug)]
@@ -346,6 +391,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Imap { action } => imap_command(&app, action),
         Command::Status => {
             let counts = app.store.status_counts()?;
             let mut out = std::io::stdout().lock();
@@ -353,6 +399,112 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{status:<12} {n}")?;
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn imap_command(app: &App, action: ImapCommand) -> anyhow::Result<ExitCode> {
+    use crate::config::{ImapAccountConfig, ImapAction, ImapTls};
+    use crate::sources::imap::{check_account, state, FolderRole};
+    match action {
+        ImapCommand::Poll {
+            once,
+            url,
+            password_file,
+            tls,
+            ca_file,
+            move_to,
+            failed_folder,
+            channel,
+        } => {
+            let tls = tls.map(|t| match t {
+                TlsArg::Implicit => ImapTls::Implicit,
+                TlsArg::Starttls => ImapTls::Starttls,
+                TlsArg::None => ImapTls::None,
+            });
+            let target = state::parse_url(&url, tls).map_err(|e| anyhow::anyhow!("--url: {e}"))?;
+            if target.tls == ImapTls::None && !state::is_loopback(&target.host) {
+                anyhow::bail!(
+                    "--tls none would send the password unencrypted to {}; it is only allowed for a server on loopback",
+                    target.host
+                );
+            }
+            let mut account = ImapAccountConfig {
+                host: target.host,
+                port: Some(target.port),
+                tls: target.tls,
+                allow_plaintext: target.tls == ImapTls::None,
+                ca_file,
+                user: target.user,
+                password_file: Some(password_file),
+                folders: vec![target.folder],
+                channel,
+                failed_folder,
+                ..ImapAccountConfig::default()
+            };
+            match move_to {
+                Some(folder) => {
+                    account.after = ImapAction::Move;
+                    account.move_to = folder;
+                }
+                None => account.after = ImapAction::Seen,
+            }
+            let problems = account.problems("--url");
+            if !problems.is_empty() {
+                anyhow::bail!("{}", problems.join("; "));
+            }
+            let r = runtime()?.block_on(app.imap_poll(account, once))?;
+            if once {
+                eprintln!(
+                    "{} new message(s): {} archived, {} duplicate(s), {} failed (moved to the failed folder), {} taken before; {} not released yet",
+                    r.found, r.done, r.duplicates, r.failed, r.already_taken, r.not_released
+                );
+            }
+            Ok(if r.not_released == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ImapCommand::Check => {
+            if app.config.imap.is_empty() {
+                eprintln!("no [[imap]] accounts are configured");
+                return Ok(ExitCode::from(2));
+            }
+            let rt = runtime()?;
+            let mut all_ok = true;
+            let mut out = std::io::stdout().lock();
+            for account in &app.config.imap {
+                let check = rt.block_on(check_account(account));
+                all_ok &= check.ok();
+                match &check.result {
+                    Err(e) => writeln!(out, "FAILED  {}\n        {e}", check.endpoint)?,
+                    Ok(folders) => {
+                        let verdict = if check.ok() { "ok" } else { "FAILED" };
+                        writeln!(out, "{verdict:<7} {}: login ok", check.endpoint)?;
+                        for f in folders {
+                            let role = match f.role {
+                                FolderRole::Watched => "watched",
+                                FolderRole::MoveTarget => "move target",
+                                FolderRole::Failed => "failed folder",
+                            };
+                            let state = match (f.exists, f.role) {
+                                (true, _) => "exists",
+                                (false, FolderRole::Watched) => {
+                                    "MISSING: the folder does not exist"
+                                }
+                                (false, _) => "missing; created on first use",
+                            };
+                            writeln!(out, "        {:<24} {role:<13} {state}", f.folder)?;
+                        }
+                    }
+                }
+            }
+            Ok(if all_ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

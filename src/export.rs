@@ -26,6 +26,7 @@ struct Source<'a> {
     message_id: Option<&'a str>,
     subject: Option<&'a str>,
     parent_id: Option<DocumentId>,
+    key: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +71,7 @@ fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
             message_id: row.email.as_ref().and_then(|e| e.message_id.as_deref()),
             subject: row.email.as_ref().and_then(|e| e.subject.as_deref()),
             parent_id: row.parent_id,
+            key: row.source_key.as_deref(),
         },
         status: row.status,
         error: row.error.as_deref(),

@@ -3,10 +3,14 @@
 //! watched folder `./inbox`); gives a validated [`Config`]. Unknown keys are rejected and every
 //! problem is reported at once, each naming its key.
 
+mod imap;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use imap::{ImapAccountConfig, ImapAction, ImapTls};
 
 /// Where a configuration is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG_FILE: &str = "intake.toml";
@@ -37,6 +41,8 @@ pub struct Config {
     pub classify: ClassifyConfig,
     pub identify: IdentifyConfig,
     pub inbox: InboxConfig,
+    /// IMAP accounts (`[[imap]]` tables); each is a channel.
+    pub imap: Vec<ImapAccountConfig>,
 }
 
 impl Default for Config {
@@ -50,6 +56,7 @@ impl Default for Config {
             classify: ClassifyConfig::default(),
             identify: IdentifyConfig::default(),
             inbox: InboxConfig::default(),
+            imap: Vec::new(),
         }
     }
 }
@@ -432,6 +439,14 @@ impl Config {
                 fix(p);
             }
         }
+        for a in &mut self.imap {
+            if let Some(p) = a.ca_file.as_mut() {
+                fix(p);
+            }
+            if let Some(p) = a.password_file.as_mut() {
+                fix(p);
+            }
+        }
         self
     }
 
@@ -470,6 +485,26 @@ impl Config {
             if f.stable_after_ms > 3_600_000 {
                 problems.push(format!(
                     "{key}.stable_after_ms: must be at most 3600000 (one hour)"
+                ));
+            }
+        }
+        for (i, a) in self.imap.iter().enumerate() {
+            let key = format!("imap[{i}]");
+            problems.extend(a.problems(&key));
+            if !a
+                .channel
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                || a.channel.is_empty()
+            {
+                problems.push(format!(
+                    "{key}.channel: {:?} may only contain letters, digits, '-' and '_'",
+                    a.channel
+                ));
+            } else if self.folders.iter().any(|f| f.channel == a.channel) {
+                problems.push(format!(
+                    "{key}.channel: {:?} is used by a watched folder",
+                    a.channel
                 ));
             }
         }

@@ -308,6 +308,41 @@ pub struct DocumentUnderstanding {
     pub task: Option<serde_json::Value>,
 }
 
+/// Where intake stands in one IMAP folder (see `sources::imap`). `mailbox` keys look like
+/// `imap://user@host/FOLDER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImapFolderState {
+    pub uidvalidity: u32,
+    /// Every message with a smaller UID (under this UIDVALIDITY) was taken and released.
+    pub uid_floor: u32,
+    /// Set after a UIDVALIDITY change: messages with a smaller UID may have been taken under the
+    /// old UIDVALIDITY and are recognised by Message-ID + SHA-256 instead of their UID.
+    pub recheck_below: u32,
+}
+
+/// One message taken from an IMAP folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapMessage {
+    pub uidvalidity: u32,
+    pub uid: u32,
+    /// The `Message-ID` header, if the message has one.
+    pub message_id: Option<String>,
+    pub sha256: Sha256Digest,
+    /// Set once the pipeline answered.
+    pub document: Option<DocumentId>,
+}
+
+/// A message found by Message-ID + SHA-256 among those taken from a folder before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapPrevious {
+    pub uidvalidity: u32,
+    pub uid: u32,
+    /// The document it became, once the pipeline answered.
+    pub document: Option<DocumentId>,
+    /// Its action was applied and recorded: nothing more to do for it.
+    pub released: bool,
+}
+
 /// The ledger and master data. Implementations are safe to share between stage threads.
 pub trait Store: Send + Sync {
     /// Records received items in one transaction (their blobs must already be durable).
@@ -371,4 +406,37 @@ pub trait Store: Send + Sync {
     fn type_corrections(&self) -> Result<Vec<(DocumentId, String)>, StoreError>;
 
     fn meta_set(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+
+    /// The recorded position in an IMAP folder, if it was polled before.
+    fn imap_folder_state(&self, mailbox: &str) -> Result<Option<ImapFolderState>, StoreError>;
+    fn imap_set_folder_state(
+        &self,
+        mailbox: &str,
+        state: &ImapFolderState,
+    ) -> Result<(), StoreError>;
+    /// Which of `uids` (under `uidvalidity`) were taken and released already.
+    fn imap_released_uids(
+        &self,
+        mailbox: &str,
+        uidvalidity: u32,
+        uids: &[u32],
+    ) -> Result<std::collections::HashSet<u32>, StoreError>;
+    /// A message taken from `mailbox` before (under any UIDVALIDITY) with the same Message-ID
+    /// (or none) and the same bytes; a released one is preferred.
+    fn imap_find_by_content(
+        &self,
+        mailbox: &str,
+        message_id: Option<&str>,
+        sha256: &Sha256Digest,
+    ) -> Result<Option<ImapPrevious>, StoreError>;
+    /// Records messages as taken (in flight) before they are handed to the pipeline; a message
+    /// already recorded keeps its state.
+    fn imap_record_taken(&self, mailbox: &str, messages: &[ImapMessage]) -> Result<(), StoreError>;
+    /// Records in one transaction that the action was applied to these messages: each is
+    /// released, and so is its document.
+    fn imap_record_released(
+        &self,
+        mailbox: &str,
+        messages: &[ImapMessage],
+    ) -> Result<(), StoreError>;
 }

@@ -10,11 +10,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{
     CaseContent, CasePart, ChildDocument, Contract, Customer, CustomerFile, DocumentRow,
-    DocumentUnderstanding, ExtractionRecord, IndexRecord, NewReceipt, NewTask, PartContent,
-    PartRef, Receipt, Store, StoreError, Task, TaskChange, TaskError, TimelineEntry, Understanding,
+    DocumentUnderstanding, ExtractionRecord, ImapFolderState, ImapMessage, ImapPrevious,
+    IndexRecord, NewReceipt, NewTask, PartContent, PartRef, Receipt, Store, StoreError, Task,
+    TaskChange, TaskError, TimelineEntry, Understanding,
 };
 use crate::inbox::TaskStatus;
-use crate::model::{DocStatus, DocumentId, Outcome, TaskId};
+use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
 
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -137,6 +138,28 @@ CREATE TABLE corrections (
     old_customer TEXT,
     new_customer TEXT
 );
+"#,
+    r#"
+CREATE TABLE imap_folders (
+    mailbox       TEXT PRIMARY KEY,
+    uidvalidity   INTEGER NOT NULL,
+    uid_floor     INTEGER NOT NULL,
+    recheck_below INTEGER NOT NULL DEFAULT 0,
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE imap_messages (
+    mailbox     TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid         INTEGER NOT NULL,
+    message_id  TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    document_id INTEGER REFERENCES documents(id),
+    state       TEXT NOT NULL,
+    taken_at    TEXT NOT NULL,
+    released_at TEXT,
+    PRIMARY KEY (mailbox, uidvalidity, uid)
+);
+CREATE INDEX imap_messages_content ON imap_messages(mailbox, message_id, sha256);
 "#,
 ];
 
@@ -1279,5 +1302,149 @@ impl Store for SqliteStore {
             .query_map([], |r| Ok((DocumentId(r.get(0)?), r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    fn imap_folder_state(&self, mailbox: &str) -> Result<Option<ImapFolderState>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT uidvalidity, uid_floor, recheck_below FROM imap_folders WHERE mailbox = ?1",
+                params![mailbox],
+                |r| {
+                    Ok(ImapFolderState {
+                        uidvalidity: r.get(0)?,
+                        uid_floor: r.get(1)?,
+                        recheck_below: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn imap_set_folder_state(
+        &self,
+        mailbox: &str,
+        state: &ImapFolderState,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO imap_folders (mailbox, uidvalidity, uid_floor, recheck_below, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,
+                uid_floor = excluded.uid_floor, recheck_below = excluded.recheck_below,
+                updated_at = excluded.updated_at",
+            params![
+                mailbox,
+                state.uidvalidity,
+                state.uid_floor,
+                state.recheck_below,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn imap_released_uids(
+        &self,
+        mailbox: &str,
+        uidvalidity: u32,
+        uids: &[u32],
+    ) -> Result<HashSet<u32>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT 1 FROM imap_messages
+             WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3 AND state = 'released'",
+        )?;
+        let mut out = HashSet::new();
+        for &uid in uids {
+            if stmt.exists(params![mailbox, uidvalidity, uid])? {
+                out.insert(uid);
+            }
+        }
+        Ok(out)
+    }
+
+    fn imap_find_by_content(
+        &self,
+        mailbox: &str,
+        message_id: Option<&str>,
+        sha256: &Sha256Digest,
+    ) -> Result<Option<ImapPrevious>, StoreError> {
+        Ok(self
+            .lock()
+            .prepare_cached(
+                "SELECT uidvalidity, uid, document_id, state = 'released' FROM imap_messages
+                 WHERE mailbox = ?1 AND message_id = ?2 AND sha256 = ?3
+                 ORDER BY state = 'released' DESC, taken_at LIMIT 1",
+            )?
+            .query_row(
+                params![mailbox, message_id.unwrap_or(""), sha256.to_hex()],
+                |r| {
+                    Ok(ImapPrevious {
+                        uidvalidity: r.get(0)?,
+                        uid: r.get(1)?,
+                        document: r.get::<_, Option<i64>>(2)?.map(DocumentId),
+                        released: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn imap_record_taken(&self, mailbox: &str, messages: &[ImapMessage]) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let at = now();
+        for m in messages {
+            tx.prepare_cached(
+                "INSERT INTO imap_messages (mailbox, uidvalidity, uid, message_id, sha256, state, taken_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'taken', ?6)
+                 ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING",
+            )?
+            .execute(params![
+                mailbox,
+                m.uidvalidity,
+                m.uid,
+                m.message_id.as_deref().unwrap_or(""),
+                m.sha256.to_hex(),
+                at
+            ])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn imap_record_released(
+        &self,
+        mailbox: &str,
+        messages: &[ImapMessage],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let at = now();
+        for m in messages {
+            tx.prepare_cached(
+                "INSERT INTO imap_messages (mailbox, uidvalidity, uid, message_id, sha256,
+                    document_id, state, taken_at, released_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'released', ?7, ?7)
+                 ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET state = 'released',
+                    document_id = COALESCE(excluded.document_id, document_id),
+                    released_at = excluded.released_at",
+            )?
+            .execute(params![
+                mailbox,
+                m.uidvalidity,
+                m.uid,
+                m.message_id.as_deref().unwrap_or(""),
+                m.sha256.to_hex(),
+                m.document.map(|d| d.0),
+                at
+            ])?;
+            if let Some(doc) = m.document {
+                tx.prepare_cached("UPDATE documents SET released = 1 WHERE id = ?1")?
+                    .execute(params![doc.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -1,8 +1,11 @@
-//! End-to-end tests: the real `intake` binary against a temp data dir and watched folder.
+//! End-to-end tests: the real `intake` binary against a temp data dir and watched folder, and
+//! a real Dovecot for IMAP.
 
+mod dovecot;
 mod support;
 
 mod cli;
 mod crash;
 mod folder;
+mod imap;
 mod inbox;
