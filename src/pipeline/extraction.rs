@@ -2,11 +2,13 @@
 //! metadata and attachments with [`crate::extract::extract`], store the attachments' bytes in the
 //! blob store, and pass an [`ExtractionRecord`] on. A file that cannot be read is an outcome
 //! (quarantine with the reason), never a stage failure; a panic inside a parser is caught.
+//! Records with pages needing OCR go to the OCR stage (when enabled), the rest to finish.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::ocr::{needs_ocr, ToOcr};
 use super::{with_retry, Finish, Shared, StageError, ToExtract};
 use crate::extract::{self, Attachment, Extraction, Limits};
 use crate::model::Sha256Digest;
@@ -18,11 +20,21 @@ pub(super) fn run(
     shared: &Shared,
     rx: Receiver<ToExtract>,
     tx: Sender<Finish>,
+    ocr_tx: Option<Sender<ToOcr>>,
     limits: &Limits,
 ) -> Result<(), StageError> {
     for item in rx {
-        let record = extract_item(shared, item, limits)?;
-        if tx.send(Finish::Extracted(Box::new(record))).is_err() {
+        let (record, bytes) = extract_item(shared, item, limits)?;
+        let sent = match (&ocr_tx, bytes) {
+            (Some(ocr_tx), Some(root_bytes)) if needs_ocr(&record) => ocr_tx
+                .send(ToOcr {
+                    record: Box::new(record),
+                    root_bytes,
+                })
+                .is_ok(),
+            _ => tx.send(Finish::Extracted(Box::new(record))).is_ok(),
+        };
+        if !sent {
             break;
         }
     }
@@ -33,7 +45,7 @@ fn extract_item(
     shared: &Shared,
     item: ToExtract,
     limits: &Limits,
-) -> Result<ExtractionRecord, StageError> {
+) -> Result<(ExtractionRecord, Option<Vec<u8>>), StageError> {
     let id = item.id;
     let failed = |reason: String| ExtractionRecord {
         id,
@@ -51,14 +63,14 @@ fn extract_item(
                     source,
                 })?;
             let Some(sha) = Sha256Digest::from_hex(&row.sha256) else {
-                return Ok(failed(format!(
-                    "ledger holds an invalid SHA-256: {}",
-                    row.sha256
-                )));
+                return Ok((
+                    failed(format!("ledger holds an invalid SHA-256: {}", row.sha256)),
+                    None,
+                ));
             };
             match shared.blobs.get(&sha) {
                 Ok(b) => (b, row.filename),
-                Err(e) => return Ok(failed(format!("original cannot be read back: {e}"))),
+                Err(e) => return Ok((failed(format!("original cannot be read back: {e}")), None)),
             }
         }
     };
@@ -69,22 +81,28 @@ fn extract_item(
     }));
     let extraction = match result {
         Ok(Ok(e)) => e,
-        Ok(Err(e)) => return Ok(failed(e.to_string())),
+        Ok(Err(e)) => return Ok((failed(e.to_string()), None)),
         Err(_) => {
             tracing::error!(document = %id, "parser panicked");
-            return Ok(failed(
-                "internal error while reading this file; the original is kept for inspection"
-                    .into(),
+            return Ok((
+                failed(
+                    "internal error while reading this file; the original is kept for inspection"
+                        .into(),
+                ),
+                None,
             ));
         }
     };
     let mut children = Vec::new();
     flatten_attachments(shared, &extraction.attachments, None, &mut children)?;
-    Ok(ExtractionRecord {
-        id,
-        content: Ok(part_content(&extraction)),
-        children,
-    })
+    Ok((
+        ExtractionRecord {
+            id,
+            content: Ok(part_content(&extraction)),
+            children,
+        },
+        Some(bytes),
+    ))
 }
 
 fn part_content(e: &Extraction) -> PartContent {
@@ -95,6 +113,8 @@ fn part_content(e: &Extraction) -> PartContent {
         pages_needing_ocr: e.pages_needing_ocr.clone(),
         warnings: e.warnings.clone(),
         email: e.email.clone(),
+        ocr: None,
+        renditions: Vec::new(),
     }
 }
 
