@@ -405,3 +405,48 @@ impl Drop for PdfRenderer {
         let _ = std::fs::remove_file(&self.output);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter() -> GrayImage {
+        let bytes =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/scans/letter.png"))
+                .unwrap();
+        image::load_from_memory(&bytes).unwrap().to_luma8()
+    }
+
+    /// Needs tesseract with `deu`, `eng` and `osd`; fails with the install command otherwise.
+    #[test]
+    fn recognises_times_out_and_detects_orientation() {
+        let mut engine = Engine::new(None, "deu+eng", SegMode::Auto, true).unwrap();
+        let img = letter();
+        let err = engine
+            .recognize(&img, 200, Duration::from_millis(1))
+            .unwrap_err();
+        assert!(matches!(err, OcrError::Timeout { .. }), "{err}");
+        let r = engine
+            .recognize(&img, 200, Duration::from_secs(60))
+            .unwrap();
+        assert!(r.text.contains("Kündigung"), "{}", r.text);
+        assert!(r.mean_confidence().unwrap() > 80.0);
+        let upside_down = image::imageops::rotate180(&img);
+        let o = engine
+            .detect_orientation(&upside_down, 200)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.rotate_cw, 180, "{o:?}");
+        let sideways = image::imageops::rotate90(&img);
+        let o = engine.detect_orientation(&sideways, 200).unwrap().unwrap();
+        assert_eq!(o.rotate_cw, 270, "{o:?}");
+    }
+
+    #[test]
+    fn unknown_language_says_what_to_install() {
+        let err = Engine::new(None, "xyz", SegMode::Auto, false)
+            .err()
+            .expect("no such language");
+        assert!(err.to_string().contains("apt-get install"), "{err}");
+    }
+}
