@@ -1,7 +1,8 @@
 //! `make bench` (OCR part): pages/s and character error rate of `intake ingest` on generated
 //! degraded letter scans, against the `tesseract` command-line tool run one process per page
 //! (as OCRmyPDF-style tools do) on the same pages, same languages, same cores, both with
-//! `OMP_THREAD_LIMIT=1`. About one page in ten is turned by 90° or 180°. Figures go to
+//! `OMP_THREAD_LIMIT=1`. One page in ten is turned by 90° or 180°. Prints wall time and the
+//! CPU time of the child processes (fairer on a shared machine). Figures go to
 //! BENCHMARKS.md ("OCR").
 //!
 //! `INTAKE_OCR_BENCH_PAGES` (default 40) sets the number of pages.
@@ -24,8 +25,23 @@ fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// CPU seconds (user + system) used by this process's finished children, from /proc: on a
+/// shared, loaded machine CPU time compares runs more fairly than wall time.
+fn children_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at field 3.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    // cutime and cstime are fields 16 and 17 (1-based), i.e. 13 and 14 after the name.
+    (fields.get(13).unwrap_or(&0.0) + fields.get(14).unwrap_or(&0.0)) / 100.0
+}
+
 struct Figures {
     secs: f64,
+    cpu_secs: f64,
     cer_upright: Vec<f64>,
     cer_turned: Vec<f64>,
 }
@@ -39,9 +55,10 @@ impl Figures {
             .copied()
             .collect();
         println!(
-            "| {name} | {pages} | {:.1} | {:.2} | {:.2} % | {:.2} % | {:.2} % |",
+            "| {name} | {pages} | {:.1} | {:.2} | {:.2} | {:.2} % | {:.2} % | {:.2} % |",
             self.secs,
             pages as f64 / self.secs,
+            self.cpu_secs / pages as f64,
             mean(&all) * 100.0,
             mean(&self.cer_upright) * 100.0,
             mean(&self.cer_turned) * 100.0,
@@ -49,9 +66,15 @@ impl Figures {
     }
 }
 
-fn score(truth: &[ScanTruth], texts: &HashMap<String, String>, secs: f64) -> Figures {
+fn score(
+    truth: &[ScanTruth],
+    texts: &HashMap<String, String>,
+    secs: f64,
+    cpu_secs: f64,
+) -> Figures {
     let mut f = Figures {
         secs,
+        cpu_secs,
         cer_upright: Vec::new(),
         cer_turned: Vec::new(),
     };
@@ -68,6 +91,7 @@ fn score(truth: &[ScanTruth], texts: &HashMap<String, String>, secs: f64) -> Fig
 }
 
 fn run_intake(work: &Path, scans: &Path, truth: &[ScanTruth]) -> Figures {
+    let cpu = children_cpu_secs();
     let started = Instant::now();
     let status = Command::new(env!("CARGO_BIN_EXE_intake"))
         .current_dir(work)
@@ -79,6 +103,7 @@ fn run_intake(work: &Path, scans: &Path, truth: &[ScanTruth]) -> Figures {
         .expect("start intake");
     assert!(status.success(), "intake ingest failed: {status}");
     let secs = started.elapsed().as_secs_f64();
+    let cpu = children_cpu_secs() - cpu;
     let out = Command::new(env!("CARGO_BIN_EXE_intake"))
         .current_dir(work)
         .args(["export", "documents", "--with-text"])
@@ -91,12 +116,13 @@ fn run_intake(work: &Path, scans: &Path, truth: &[ScanTruth]) -> Figures {
             texts.insert(f.to_string(), t.to_string());
         }
     }
-    score(truth, &texts, secs)
+    score(truth, &texts, secs, cpu)
 }
 
 fn run_cli(scans: &Path, truth: &[ScanTruth], parallel: usize) -> Figures {
     let next = AtomicUsize::new(0);
     let texts = Mutex::new(HashMap::new());
+    let cpu = children_cpu_secs();
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..parallel {
@@ -118,7 +144,8 @@ fn run_cli(scans: &Path, truth: &[ScanTruth], parallel: usize) -> Figures {
         }
     });
     let secs = started.elapsed().as_secs_f64();
-    score(truth, &texts.into_inner().unwrap(), secs)
+    let cpu = children_cpu_secs() - cpu;
+    score(truth, &texts.into_inner().unwrap(), secs, cpu)
 }
 
 fn main() {
@@ -141,8 +168,8 @@ fn main() {
     let cli = run_cli(&scans, &truth, cores);
     let intake = run_intake(work.path(), &scans, &truth);
     println!("\nOCR, {pages} single-page A4 scans (200–300 dpi, JPEG), languages {LANGUAGES}, {cores} cores, OMP_THREAD_LIMIT=1\n");
-    println!("| run | pages | seconds | pages/s | CER all | CER upright | CER turned 90°/180° |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| run | pages | seconds | pages/s | CPU s/page | CER all | CER upright | CER turned 90°/180° |");
+    println!("|---|---|---|---|---|---|---|---|");
     cli.print(
         &format!("tesseract CLI, one process per page, {cores} at a time"),
         pages,

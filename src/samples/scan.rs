@@ -627,8 +627,8 @@ pub fn write_scan_set(dir: &Path) -> io::Result<()> {
     std::fs::write(dir.join("truth.jsonl"), out)
 }
 
-/// Writes `count` single-page scans (`scan-NNNNNN.jpg`, randomly degraded office scans, about
-/// one in ten turned by 90° or 180°) and `truth.jsonl`, for the OCR benchmark.
+/// Writes `count` single-page scans (`scan-NNNNNN.jpg`, randomly degraded office scans, one in
+/// ten turned: 90° or 180°) and `truth.jsonl`, for the OCR benchmark.
 pub fn write_scan_corpus(dir: &Path, count: usize, seed: u64) -> io::Result<Vec<ScanTruth>> {
     use super::letters::DocType;
     std::fs::create_dir_all(dir)?;
@@ -645,9 +645,9 @@ pub fn write_scan_corpus(dir: &Path, count: usize, seed: u64) -> io::Result<Vec<
             .next()
             .unwrap_or_default();
         let mut style = ScanStyle::random(&mut rng);
-        style.turn = match i % 10 {
+        style.turn = match i % 20 {
             3 => QuarterTurn::Cw90,
-            7 => QuarterTurn::Cw180,
+            13 => QuarterTurn::Cw180,
             _ => QuarterTurn::None,
         };
         let q = style.jpeg_quality.take().unwrap_or(70);
