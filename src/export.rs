@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::extract::EmailMeta;
 use crate::model::{DocStatus, DocumentId};
-use crate::store::{DocumentRow, Store, StoreError};
+use crate::ocr::{OcrReport, PageReport};
+use crate::store::{DocumentRow, Rendition, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -53,8 +54,36 @@ struct ExportedDocument<'a> {
     match_confidence: Option<f64>,
     identifiers: Option<&'a Value>,
     task: Option<&'a Value>,
+    renditions: &'a [Rendition],
+    ocr: Option<OcrSummary<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
+}
+
+/// `ocr` in the export: the summary a clerk or a downstream system needs, plus every page.
+#[derive(Serialize)]
+struct OcrSummary<'a> {
+    pages: usize,
+    mean_confidence: Option<f32>,
+    rotated_pages: Vec<u32>,
+    flagged_pages: Vec<u32>,
+    failed_pages: Vec<u32>,
+    languages: &'a str,
+    page_details: &'a [PageReport],
+}
+
+impl<'a> OcrSummary<'a> {
+    fn of(r: &'a OcrReport) -> Self {
+        OcrSummary {
+            pages: r.pages.len(),
+            mean_confidence: r.mean_confidence(),
+            rotated_pages: r.rotated_pages(),
+            flagged_pages: r.flagged_pages(),
+            failed_pages: r.failed_pages(),
+            languages: &r.languages,
+            page_details: &r.pages,
+        }
+    }
 }
 
 fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
@@ -90,6 +119,8 @@ fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
         match_confidence: row.understanding.match_confidence,
         identifiers: row.understanding.identifiers.as_ref(),
         task: row.understanding.task.as_ref(),
+        renditions: &row.renditions,
+        ocr: row.ocr.as_ref().map(OcrSummary::of),
         text: row.text.as_deref(),
     }
 }

@@ -1,5 +1,5 @@
 //! intake: the central inbox of an insurer. Inbound mail comes in through channels
-//! ([`sources`]), is stored and recorded ([`store`]), read ([`extract`]), indexed ([`index`]) and
+//! ([`sources`]), is stored and recorded ([`store`]), read ([`extract`], scans with [`ocr`]), indexed ([`index`]) and
 //! routed; [`pipeline`] moves items between those stages, [`app`] wires them, [`cli`] is the
 //! command line. See ARCHITECTURE.md for the flow.
 
@@ -15,6 +15,7 @@ pub mod identify;
 pub mod inbox;
 pub mod index;
 pub mod model;
+pub mod ocr;
 pub mod pipeline;
 pub mod samples;
 pub mod sources;

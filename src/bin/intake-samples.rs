@@ -44,6 +44,22 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         count: usize,
     },
+    /// The committed sample scans (PNG, G4 TIFF, image-only and mixed PDF, turned, skewed,
+    /// blank) and their truth.jsonl into OUT (samples/scans)
+    Scans {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// COUNT degraded single-page letter scans (`scan-NNNNNN.jpg`) with truth.jsonl, for OCR
+    /// benchmarks
+    ScanCorpus {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -82,6 +98,16 @@ fn main() -> anyhow::Result<()> {
             write_master_data(&customers, &contracts, seed, count)
                 .context("writing master data")?;
             eprintln!("wrote {} and {}", customers.display(), contracts.display());
+        }
+        Command::Scans { out } => {
+            intake::samples::scan::write_scan_set(&out)
+                .with_context(|| format!("writing scans to {}", out.display()))?;
+            eprintln!("wrote the sample scans to {}", out.display());
+        }
+        Command::ScanCorpus { out, count, seed } => {
+            intake::samples::scan::write_scan_corpus(&out, count, seed)
+                .with_context(|| format!("writing scans to {}", out.display()))?;
+            eprintln!("wrote {count} scans to {}", out.display());
         }
     }
     Ok(())

@@ -43,6 +43,7 @@ pub struct Config {
     pub inbox: InboxConfig,
     /// IMAP accounts (`[[imap]]` tables); each is a channel.
     pub imap: Vec<ImapAccountConfig>,
+    pub ocr: OcrConfig,
 }
 
 impl Default for Config {
@@ -56,6 +57,7 @@ impl Default for Config {
             classify: ClassifyConfig::default(),
             identify: IdentifyConfig::default(),
             inbox: InboxConfig::default(),
+            ocr: OcrConfig::default(),
             imap: Vec::new(),
         }
     }
@@ -381,6 +383,108 @@ impl Default for InboxConfig {
     }
 }
 
+/// `[ocr]`: reading scans with tesseract (see ARCHITECTURE.md, "OCR").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcrConfig {
+    /// Off: images and text-less PDF pages are archived without text.
+    pub enabled: bool,
+    /// tesseract languages joined with `+` (installed as Debian `tesseract-ocr-LANG`).
+    pub languages: String,
+    /// tesseract's language data directory; default: tesseract's own.
+    pub tessdata_dir: Option<PathBuf>,
+    /// OCR worker threads, each with its own engine; 0 = one per core.
+    pub workers: usize,
+    /// Capacity of the channel from extraction to OCR (documents).
+    pub capacity: usize,
+    /// A page still being recognised after this long is given up (recorded on the document).
+    pub page_timeout_secs: u64,
+    /// Pages with a lower mean word confidence (0–100) are flagged for a clerk.
+    pub min_confidence: f32,
+    /// Pages with fewer recognised words are flagged ("almost no text").
+    pub min_words: u32,
+    /// Page images with more pixels are not decoded (decompression bombs).
+    pub max_pixels: u64,
+    /// Straighten slightly skewed scans.
+    pub deskew: bool,
+    /// Detect pages turned by 90/180/270° and turn them upright.
+    pub detect_orientation: bool,
+    /// Store a searchable PDF (image + invisible text) next to the original.
+    pub searchable_pdf: bool,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        let d = crate::ocr::OcrSettings::default();
+        OcrConfig {
+            enabled: true,
+            languages: d.languages,
+            tessdata_dir: None,
+            workers: 0,
+            capacity: 16,
+            page_timeout_secs: d.page_timeout.as_secs(),
+            min_confidence: d.min_confidence,
+            min_words: d.min_words,
+            max_pixels: d.max_pixels,
+            deskew: d.deskew,
+            detect_orientation: d.detect_orientation,
+            searchable_pdf: d.searchable_pdf,
+        }
+    }
+}
+
+impl OcrConfig {
+    pub fn settings(&self) -> crate::ocr::OcrSettings {
+        crate::ocr::OcrSettings {
+            languages: self.languages.clone(),
+            tessdata_dir: self.tessdata_dir.clone(),
+            page_timeout: std::time::Duration::from_secs(self.page_timeout_secs),
+            min_confidence: self.min_confidence,
+            min_words: self.min_words,
+            max_pixels: self.max_pixels,
+            deskew: self.deskew,
+            detect_orientation: self.detect_orientation,
+            searchable_pdf: self.searchable_pdf,
+        }
+    }
+
+    pub fn workers(&self) -> usize {
+        if self.workers == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        } else {
+            self.workers
+        }
+    }
+
+    fn problems(&self, problems: &mut Vec<String>) {
+        let langs_ok = !self.languages.is_empty()
+            && self
+                .languages
+                .split('+')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        if !langs_ok {
+            problems.push(format!(
+                "ocr.languages: {:?} must be tesseract language codes joined with '+', e.g. \"deu+eng\"",
+                self.languages
+            ));
+        }
+        if self.capacity == 0 {
+            problems.push("ocr.capacity: must be greater than 0".into());
+        }
+        if self.page_timeout_secs == 0 {
+            problems.push("ocr.page_timeout_secs: must be greater than 0".into());
+        }
+        if !(0.0..=100.0).contains(&self.min_confidence) {
+            problems.push("ocr.min_confidence: must be between 0 and 100".into());
+        }
+        if self.max_pixels < 10_000 {
+            problems.push("ocr.max_pixels: must be at least 10000".into());
+        }
+    }
+}
+
 impl Config {
     /// `--config FILE` if given, else `./intake.toml` if present, else the embedded default.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
@@ -427,6 +531,9 @@ impl Config {
             }
         };
         fix(&mut self.data_dir);
+        if let Some(p) = self.ocr.tessdata_dir.as_mut() {
+            fix(p);
+        }
         if let Some(p) = self.classify.classifiers_dir.as_mut() {
             fix(p);
         }
@@ -593,6 +700,7 @@ impl Config {
         if self.index.writer_memory_mb < 15 {
             problems.push("index.writer_memory_mb: must be at least 15".into());
         }
+        self.ocr.problems(&mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -634,6 +742,18 @@ mod tests {
         assert!(err.contains("folders[1].path"), "{err}");
         assert!(err.contains("folders[1].poll_interval_ms"), "{err}");
         assert!(err.contains("pipeline.batch_size"), "{err}");
+    }
+
+    #[test]
+    fn ocr_section_parses_and_is_validated() {
+        let c = Config::from_toml("[ocr]\nlanguages = \"deu\"\npage_timeout_secs = 5\n").unwrap();
+        assert_eq!(c.ocr.settings().languages, "deu");
+        assert!(c.ocr.enabled);
+        let err = Config::from_toml("[ocr]\nlanguages = \"deu eng\"\ncapacity = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ocr.languages"), "{err}");
+        assert!(err.contains("ocr.capacity"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,8 @@
 mod email;
 mod pdf;
 
+pub use pdf::PAGE_BREAK;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 

@@ -13,7 +13,7 @@ use lopdf::Document;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Page separator in [`Extraction::text`].
-const PAGE_BREAK: &str = "\n\x0c\n";
+pub const PAGE_BREAK: &str = "\n\x0c\n";
 
 pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, ExtractError> {
     let document =

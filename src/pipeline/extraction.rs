@@ -1,17 +1,20 @@
 //! Extraction stage: N worker threads (one per core by default) turn an item's bytes into text,
 //! metadata and attachments with [`crate::extract::extract`], store the attachments' bytes in the
-//! blob store, understand the case (type, identifiers, customer, routing: CPU work that belongs
-//! on this pool, not on the single finishing thread), and pass an [`ExtractionRecord`] on. A file that cannot be read is an outcome
+//! blob store, and pass an [`ExtractionRecord`] on. A file that cannot be read is an outcome
 //! (quarantine with the reason), never a stage failure; a panic inside a parser is caught.
+//! Records with pages needing OCR go to the OCR stage (when enabled), which understands them
+//! once their text is read; the rest are understood here (type, identifiers, customer,
+//! routing: CPU work that belongs on this pool, not on the single finishing thread) and go to
+//! finish.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, Sender};
 
+use super::ocr::{needs_ocr, ToOcr};
 use super::{with_retry, Finish, Shared, StageError, ToExtract};
 use crate::extract::{self, Attachment, Extraction, Limits};
-use chrono::{DateTime, Utc};
-
 use crate::model::{DocumentId, Sha256Digest};
 use crate::store::{CaseContent, CasePart, ChildDocument, ExtractionRecord, PartContent, PartRef};
 use crate::understand::understand;
@@ -22,11 +25,25 @@ pub(super) fn run(
     shared: &Shared,
     rx: Receiver<ToExtract>,
     tx: Sender<Finish>,
+    ocr_tx: Option<Sender<ToOcr>>,
     limits: &Limits,
 ) -> Result<(), StageError> {
     for item in rx {
-        let record = extract_item(shared, item, limits)?;
-        if tx.send(Finish::Extracted(Box::new(record))).is_err() {
+        let (mut record, bytes, received_at) = extract_item(shared, item, limits)?;
+        let sent = match (&ocr_tx, bytes) {
+            (Some(ocr_tx), Some(root_bytes)) if needs_ocr(&record) => ocr_tx
+                .send(ToOcr {
+                    record: Box::new(record),
+                    root_bytes,
+                    received_at,
+                })
+                .is_ok(),
+            _ => {
+                understand_record(shared, &mut record, received_at);
+                tx.send(Finish::Extracted(Box::new(record))).is_ok()
+            }
+        };
+        if !sent {
             break;
         }
     }
@@ -37,7 +54,7 @@ fn extract_item(
     shared: &Shared,
     item: ToExtract,
     limits: &Limits,
-) -> Result<ExtractionRecord, StageError> {
+) -> Result<(ExtractionRecord, Option<Vec<u8>>, DateTime<Utc>), StageError> {
     let id = item.id;
     let failed = |reason: String| ExtractionRecord {
         id,
@@ -56,14 +73,21 @@ fn extract_item(
                     source,
                 })?;
             let Some(sha) = Sha256Digest::from_hex(&row.sha256) else {
-                return Ok(failed(format!(
-                    "ledger holds an invalid SHA-256: {}",
-                    row.sha256
-                )));
+                return Ok((
+                    failed(format!("ledger holds an invalid SHA-256: {}", row.sha256)),
+                    None,
+                    row.received_at,
+                ));
             };
             match shared.blobs.get(&sha) {
                 Ok(b) => (b, row.received_at, row.filename),
-                Err(e) => return Ok(failed(format!("original cannot be read back: {e}"))),
+                Err(e) => {
+                    return Ok((
+                        failed(format!("original cannot be read back: {e}")),
+                        None,
+                        row.received_at,
+                    ))
+                }
             }
         }
     };
@@ -74,30 +98,46 @@ fn extract_item(
     }));
     let extraction = match result {
         Ok(Ok(e)) => e,
-        Ok(Err(e)) => return Ok(failed(e.to_string())),
+        Ok(Err(e)) => return Ok((failed(e.to_string()), None, received_at)),
         Err(_) => {
             tracing::error!(document = %id, "parser panicked");
-            return Ok(failed(
-                "internal error while reading this file; the original is kept for inspection"
-                    .into(),
+            return Ok((
+                failed(
+                    "internal error while reading this file; the original is kept for inspection"
+                        .into(),
+                ),
+                None,
+                received_at,
             ));
         }
     };
     let mut children = Vec::new();
     flatten_attachments(shared, &extraction.attachments, None, &mut children)?;
-    let content = part_content(&extraction);
-    let case = case_of(id, received_at, &content, &children);
-    let understanding = Some(understand(&shared.knowledge, &case));
-    Ok(ExtractionRecord {
-        id,
-        content: Ok(content),
-        children,
-        understanding,
-    })
+    Ok((
+        ExtractionRecord {
+            id,
+            content: Ok(part_content(&extraction)),
+            children,
+            understanding: None,
+        },
+        Some(bytes),
+        received_at,
+    ))
 }
 
-/// The case as understanding reads it, straight from memory: the item and its readable
-/// attachments.
+/// Understands a readable record (type, identifiers, customer, task) from its text in memory.
+pub(super) fn understand_record(
+    shared: &Shared,
+    record: &mut ExtractionRecord,
+    received_at: DateTime<Utc>,
+) {
+    if let Ok(content) = &record.content {
+        let case = case_of(record.id, received_at, content, &record.children);
+        record.understanding = Some(understand(&shared.knowledge, &case));
+    }
+}
+
+/// The case as understanding reads it: the item and its readable attachments.
 fn case_of(
     id: DocumentId,
     received_at: DateTime<Utc>,
@@ -141,6 +181,8 @@ fn part_content(e: &Extraction) -> PartContent {
         pages_needing_ocr: e.pages_needing_ocr.clone(),
         warnings: e.warnings.clone(),
         email: e.email.clone(),
+        ocr: None,
+        renditions: Vec::new(),
     }
 }
 

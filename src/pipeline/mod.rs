@@ -5,13 +5,16 @@
 //! ```text
 //! sources ──Intake──▶ receipt ──ToExtract──▶ extraction ×N ──Finish──▶ finish
 //!   (async)   [intake_capacity]  (1 thread)   [extract_capacity]  (threads)  [finish_capacity]  (1 thread:
-//!                                                                          classify → index → route)
+//!                                                  │                  ▲      classify → index → route)
+//!                                                  └─ToOcr─▶ ocr ×M ──┘
+//!                                               [ocr.capacity]  (threads, one tesseract each)
 //! ```
 //! Every edge is a bounded channel: when a stage falls behind, the one before it blocks and the
 //! sources stop claiming input. Threads, not tokio tasks: every stage does blocking I/O or CPU work.
 
 mod extraction;
 mod finish;
+mod ocr;
 mod receipt;
 
 use std::collections::HashMap;
@@ -216,19 +219,41 @@ pub fn start(
             Box::new(move || finish::run(&shared, finish_rx, writer, batch)),
         ));
     }
+    let ocr_tx = if config.ocr.enabled {
+        let (ocr_tx, ocr_rx) = crossbeam_channel::bounded::<ocr::ToOcr>(config.ocr.capacity);
+        let settings = config.ocr.settings();
+        let max_chars = config.limits.max_text_chars;
+        for _ in 0..config.ocr.workers() {
+            let (shared, rx, tx, settings) = (
+                shared.clone(),
+                ocr_rx.clone(),
+                finish_tx.clone(),
+                settings.clone(),
+            );
+            threads.push(spawn(
+                "ocr",
+                Box::new(move || ocr::run(&shared, rx, tx, &settings, max_chars)),
+            ));
+        }
+        Some(ocr_tx)
+    } else {
+        None
+    };
     let limits = config.limits.extract_limits();
     for _ in 0..p.extract_workers() {
-        let (shared, rx, tx, limits) = (
+        let (shared, rx, tx, ocr_tx, limits) = (
             shared.clone(),
             extract_rx.clone(),
             finish_tx.clone(),
+            ocr_tx.clone(),
             limits.clone(),
         );
         threads.push(spawn(
             "extraction",
-            Box::new(move || extraction::run(&shared, rx, tx, &limits)),
+            Box::new(move || extraction::run(&shared, rx, tx, ocr_tx, &limits)),
         ));
     }
+    drop(ocr_tx);
     drop(extract_rx);
 
     // Resume before new input: everything the ledger says is unfinished is in flight first, so

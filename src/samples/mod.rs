@@ -11,6 +11,7 @@ pub mod eml;
 pub mod letters;
 pub mod pdf;
 pub mod people;
+pub mod scan;
 
 use chrono::{Datelike, Duration, FixedOffset, NaiveDate, TimeZone};
 use eml::{Attachment, BodyEnc, Charset, HeaderEnc, MailSpec};

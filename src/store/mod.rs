@@ -16,6 +16,7 @@ use crate::extract::EmailMeta;
 use crate::identify::Identifier;
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, SourceRef, TaskId};
+use crate::ocr::OcrReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -67,6 +68,22 @@ pub struct PartContent {
     pub pages_needing_ocr: Vec<u32>,
     pub warnings: Vec<String>,
     pub email: Option<EmailMeta>,
+    /// What OCR did, when the part had pages needing it.
+    pub ocr: Option<OcrReport>,
+    /// Derived copies (blobs already written), e.g. the searchable PDF of a scan.
+    pub renditions: Vec<Rendition>,
+}
+
+/// A derived copy of a document, stored in the blob store beside the untouched original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendition {
+    /// `searchable_pdf`: the scan's page images with an invisible OCR text layer.
+    pub kind: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub size: u64,
+    /// The original's pages it holds (1-based).
+    pub pages: Vec<u32>,
 }
 
 /// An attachment to record as a child document. `parent` indexes into the same list
@@ -134,6 +151,8 @@ pub struct DocumentRow {
     pub email: Option<EmailMeta>,
     pub text: Option<String>,
     pub understanding: DocumentUnderstanding,
+    pub ocr: Option<OcrReport>,
+    pub renditions: Vec<Rendition>,
 }
 
 /// A customer master-data row (fixed CSV format `customers.csv`).

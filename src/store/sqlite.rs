@@ -11,8 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use super::{
     CaseContent, CasePart, ChildDocument, Contract, Customer, CustomerFile, DocumentRow,
     DocumentUnderstanding, ExtractionRecord, ImapFolderState, ImapMessage, ImapPrevious,
-    IndexRecord, NewReceipt, NewTask, PartContent, PartRef, Receipt, Store, StoreError, Task,
-    TaskChange, TaskError, TimelineEntry, Understanding,
+    IndexRecord, NewReceipt, NewTask, PartContent, PartRef, Receipt, Rendition, Store, StoreError,
+    Task, TaskChange, TaskError, TimelineEntry, Understanding,
 };
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
@@ -160,6 +160,20 @@ CREATE TABLE imap_messages (
     PRIMARY KEY (mailbox, uidvalidity, uid)
 );
 CREATE INDEX imap_messages_content ON imap_messages(mailbox, message_id, sha256);
+"#,
+    r#"
+ALTER TABLE documents ADD COLUMN ocr TEXT;
+CREATE TABLE renditions (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    kind        TEXT NOT NULL,
+    media_type  TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    pages       TEXT NOT NULL DEFAULT '[]',
+    created_at  TEXT NOT NULL,
+    UNIQUE (document_id, kind)
+);
 "#,
 ];
 
@@ -411,8 +425,8 @@ impl SqliteStore {
         tx.prepare_cached(
             "INSERT INTO documents (parent_id, root_id, channel, filename, received_at, sha256, size,
                 stored, media_type, status, error, pages, ocr_pages, text, text_chars, warnings,
-                email, subject, sender)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                email, subject, sender, ocr)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?
         .execute(params![
             parent.0,
@@ -433,10 +447,55 @@ impl SqliteStore {
             content.and_then(|c| c.email.as_ref()).map(json),
             content.and_then(|c| c.email.as_ref()).and_then(|e| e.subject.clone()),
             content.and_then(sender_of),
+            content.and_then(|c| c.ocr.as_ref()).map(json),
         ])?;
         let id = DocumentId(tx.last_insert_rowid());
         event(tx, id, status, error)?;
+        if let Some(c) = content {
+            Self::insert_renditions(tx, id, &c.renditions)?;
+        }
         Ok(id)
+    }
+
+    fn insert_renditions(
+        tx: &Transaction,
+        id: DocumentId,
+        renditions: &[Rendition],
+    ) -> rusqlite::Result<()> {
+        for r in renditions {
+            tx.prepare_cached(
+                "INSERT INTO renditions (document_id, kind, media_type, sha256, size, pages, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (document_id, kind) DO NOTHING",
+            )?
+            .execute(params![
+                id.0,
+                r.kind,
+                r.media_type,
+                r.sha256,
+                r.size as i64,
+                json(&r.pages),
+                now()
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn renditions_of(conn: &Connection, id: DocumentId) -> rusqlite::Result<Vec<Rendition>> {
+        conn.prepare_cached(
+            "SELECT kind, media_type, sha256, size, pages FROM renditions WHERE document_id = ?1 ORDER BY id",
+        )?
+        .query_map(params![id.0], |r| {
+            let pages: String = r.get(4)?;
+            Ok(Rendition {
+                kind: r.get(0)?,
+                media_type: r.get(1)?,
+                sha256: r.get(2)?,
+                size: r.get::<_, i64>(3)? as u64,
+                pages: serde_json::from_str(&pages).unwrap_or_default(),
+            })
+        })?
+        .collect()
     }
 
     fn row_to_document(row: &Row, with_text: bool) -> rusqlite::Result<DocumentRow> {
@@ -446,6 +505,7 @@ impl SqliteStore {
         let ocr: String = row.get("ocr_pages")?;
         let warnings: String = row.get("warnings")?;
         let email: Option<String> = row.get("email")?;
+        let ocr_report: Option<String> = row.get("ocr")?;
         Ok(DocumentRow {
             id: DocumentId(row.get("id")?),
             parent_id: row.get::<_, Option<i64>>("parent_id")?.map(DocumentId),
@@ -491,6 +551,8 @@ impl SqliteStore {
                     None => None,
                 },
             },
+            ocr: ocr_report.and_then(|o| serde_json::from_str(&o).ok()),
+            renditions: Vec::new(),
         })
     }
 
@@ -639,7 +701,7 @@ impl Store for SqliteStore {
                     tx.prepare_cached(
                         "UPDATE documents SET status = 'extracted', media_type = ?2, pages = ?3,
                             ocr_pages = ?4, text = ?5, text_chars = ?6, warnings = ?7, email = ?8,
-                            subject = ?9, sender = ?10
+                            subject = ?9, sender = ?10, ocr = ?11
                          WHERE id = ?1",
                     )?
                     .execute(params![
@@ -653,7 +715,9 @@ impl Store for SqliteStore {
                         c.email.as_ref().map(json),
                         c.email.as_ref().and_then(|e| e.subject.clone()),
                         sender_of(c),
+                        c.ocr.as_ref().map(json),
                     ])?;
+                    Self::insert_renditions(&tx, rec.id, &c.renditions)?;
                     event(&tx, rec.id, DocStatus::Extracted, None)?;
                     let mut ids: Vec<DocumentId> = Vec::with_capacity(rec.children.len());
                     for child in &rec.children {
@@ -775,13 +839,16 @@ impl Store for SqliteStore {
 
     fn document(&self, id: DocumentId) -> Result<DocumentRow, StoreError> {
         let conn = self.lock();
-        conn.query_row(
-            &format!("{DOCUMENT_SELECT} WHERE d.id = ?1"),
-            params![id.0],
-            |r| Self::row_to_document(r, true),
-        )
-        .optional()?
-        .ok_or(StoreError::NotFound(id))
+        let mut row = conn
+            .query_row(
+                &format!("{DOCUMENT_SELECT} WHERE d.id = ?1"),
+                params![id.0],
+                |r| Self::row_to_document(r, true),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        row.renditions = Self::renditions_of(&conn, id)?;
+        Ok(row)
     }
 
     fn documents_after(
@@ -794,11 +861,14 @@ impl Store for SqliteStore {
         let mut stmt = conn.prepare_cached(&format!(
             "{DOCUMENT_SELECT} WHERE d.id > ?1 ORDER BY d.id LIMIT ?2"
         ))?;
-        let rows = stmt
+        let mut rows = stmt
             .query_map(params![after.0, limit as i64], |r| {
                 Self::row_to_document(r, with_text)
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        for row in &mut rows {
+            row.renditions = Self::renditions_of(&conn, row.id)?;
+        }
         Ok(rows)
     }
 

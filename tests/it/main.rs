@@ -9,3 +9,4 @@ mod crash;
 mod folder;
 mod imap;
 mod inbox;
+mod ocr;

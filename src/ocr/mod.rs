@@ -1,0 +1,468 @@
+//! OCR: reads the pages extraction could not read (images, text-less PDF pages).
+//!
+//! Owns: the per-page procedure (decode → blank check → deskew → recognise → if the result
+//! is poor, detect orientation, turn and recognise again → quality flags), the per-part
+//! result ([`PartOcr`]: text per page, an [`OcrReport`] and the searchable PDF rendition),
+//! and the public report types that the store and the export keep.
+//! Takes: a part's bytes, media type and the pages needing OCR, an [`Engine`] (one per
+//! worker, reused) and [`OcrSettings`]. Gives: [`PartOcr`]; a page that fails or times out is
+//! recorded in the report and the other pages are still read (partial result).
+//! Blocking, CPU-bound: call it from the OCR stage's worker threads (`pipeline/ocr.rs`).
+//! tesseract's own OpenMP threading must be off (`OMP_THREAD_LIMIT=1` set before the process
+//! starts; `main.rs` re-executes itself to ensure it).
+
+pub mod decode;
+pub mod engine;
+pub mod preprocess;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+pub use engine::{Engine, Orientation, Recognized, SegMode};
+
+/// Why a page (or the engine) could not be read. None of these stop the pipeline.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OcrError {
+    #[error("tesseract could not start with languages {languages:?}: {detail}")]
+    Init { languages: String, detail: String },
+    #[error("page image cannot be read: {0}")]
+    Image(String),
+    #[error(
+        "page image too large: {width}×{height} pixels, the limit is {limit} (ocr.max_pixels)"
+    )]
+    TooManyPixels { width: u64, height: u64, limit: u64 },
+    #[error("OCR timed out after {} s (ocr.page_timeout_secs)", .after.as_secs())]
+    Timeout { after: Duration },
+    #[error("OCR failed: {0}")]
+    Engine(String),
+    #[error("temporary files: {0}")]
+    Io(String),
+}
+
+/// What the OCR stage needs to know (from `[ocr]` in the configuration).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrSettings {
+    /// tesseract languages, e.g. `deu+eng`.
+    pub languages: String,
+    /// tesseract's language data directory; `None` = tesseract's default.
+    pub tessdata_dir: Option<PathBuf>,
+    pub page_timeout: Duration,
+    /// Pages whose mean word confidence is below this are flagged.
+    pub min_confidence: f32,
+    /// Pages with fewer recognised words are flagged ("almost no text").
+    pub min_words: u32,
+    /// Larger page images are not decoded (decompression bombs).
+    pub max_pixels: u64,
+    pub deskew: bool,
+    /// Detect pages turned by 90/180/270° and turn them upright.
+    pub detect_orientation: bool,
+    /// Store a searchable PDF next to the original.
+    pub searchable_pdf: bool,
+}
+
+impl Default for OcrSettings {
+    fn default() -> Self {
+        OcrSettings {
+            languages: "deu+eng".into(),
+            tessdata_dir: None,
+            page_timeout: Duration::from_secs(60),
+            min_confidence: 60.0,
+            min_words: 8,
+            max_pixels: 50_000_000,
+            deskew: true,
+            detect_orientation: true,
+            searchable_pdf: true,
+        }
+    }
+}
+
+impl OcrSettings {
+    /// A worker's engine.
+    pub fn engine(&self) -> Result<Engine, OcrError> {
+        Engine::new(
+            self.tessdata_dir.as_deref(),
+            &self.languages,
+            SegMode::Auto,
+            self.detect_orientation,
+        )
+    }
+}
+
+/// Why a page deserves a clerk's look. The page is kept either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageFlag {
+    /// No ink on the page.
+    Blank,
+    /// Mean word confidence below `ocr.min_confidence`.
+    LowConfidence,
+    /// Fewer than `ocr.min_words` words recognised.
+    LittleText,
+    /// The page could not be read at all (see `error`).
+    Failed,
+}
+
+/// What OCR did with one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageReport {
+    /// 1-based page number in the original.
+    pub page: u32,
+    /// Mean word confidence 0–100; `None` without words.
+    pub confidence: Option<f32>,
+    pub words: u32,
+    /// Degrees the page was turned clockwise before recognition (0, 90, 180, 270).
+    pub rotated: u16,
+    /// Skew corrected, in degrees (positive: the scan was turned counter-clockwise).
+    pub deskewed: f32,
+    pub flags: Vec<PageFlag>,
+    /// Why the page could not be read.
+    pub error: Option<String>,
+    pub millis: u64,
+}
+
+/// OCR's account of one part, as stored and exported.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OcrReport {
+    pub languages: String,
+    pub pages: Vec<PageReport>,
+}
+
+impl OcrReport {
+    /// Mean of the page confidences, weighted by words.
+    pub fn mean_confidence(&self) -> Option<f32> {
+        let (sum, words) = self
+            .pages
+            .iter()
+            .filter_map(|p| p.confidence.map(|c| (c * p.words as f32, p.words)))
+            .fold((0.0, 0u32), |(s, n), (c, w)| (s + c, n + w));
+        (words > 0).then(|| (sum / words as f32 * 10.0).round() / 10.0)
+    }
+    pub fn rotated_pages(&self) -> Vec<u32> {
+        self.pages
+            .iter()
+            .filter(|p| p.rotated != 0)
+            .map(|p| p.page)
+            .collect()
+    }
+    pub fn flagged_pages(&self) -> Vec<u32> {
+        self.pages
+            .iter()
+            .filter(|p| !p.flags.is_empty())
+            .map(|p| p.page)
+            .collect()
+    }
+    pub fn failed_pages(&self) -> Vec<u32> {
+        self.pages
+            .iter()
+            .filter(|p| p.error.is_some())
+            .map(|p| p.page)
+            .collect()
+    }
+}
+
+/// The result of OCR on one part.
+#[derive(Debug, Clone, Default)]
+pub struct PartOcr {
+    /// Recognised text per page (failed pages are absent).
+    pub texts: Vec<(u32, String)>,
+    pub report: OcrReport,
+    /// Searchable PDF of the recognised pages, in page order.
+    pub searchable_pdf: Option<Vec<u8>>,
+    /// The pages the searchable PDF holds.
+    pub rendition_pages: Vec<u32>,
+}
+
+/// Reads `pages` of one part. Never fails as a whole: every problem is on its page.
+pub fn ocr_part(
+    engine: &mut Engine,
+    bytes: &[u8],
+    media_type: &str,
+    pages: &[u32],
+    settings: &OcrSettings,
+    scratch: &Path,
+) -> PartOcr {
+    let mut out = PartOcr {
+        report: OcrReport {
+            languages: settings.languages.clone(),
+            pages: Vec::new(),
+        },
+        ..PartOcr::default()
+    };
+    let failed = |page: u32, e: &OcrError| PageReport {
+        page,
+        confidence: None,
+        words: 0,
+        rotated: 0,
+        deskewed: 0.0,
+        flags: vec![PageFlag::Failed],
+        error: Some(e.to_string()),
+        millis: 0,
+    };
+    let decoded = match decode::decode_pages(bytes, media_type, pages, settings.max_pixels, scratch)
+    {
+        Ok(d) => d,
+        Err(e) => {
+            out.report.pages = pages.iter().map(|&p| failed(p, &e)).collect();
+            return out;
+        }
+    };
+    let workdir = tempfile::tempdir_in(scratch).ok();
+    let mut renderer = match (&workdir, settings.searchable_pdf) {
+        (Some(dir), true) => engine.pdf_renderer(dir.path(), "intake OCR").ok(),
+        _ => None,
+    };
+    for (page, image) in decoded {
+        let started = Instant::now();
+        let result = image.and_then(|img| read_page(engine, img, settings));
+        match result {
+            Ok((text, mut report)) => {
+                report.page = page;
+                report.millis = started.elapsed().as_millis() as u64;
+                if let Some(r) = renderer.as_mut() {
+                    engine.add_page(r);
+                    out.rendition_pages.push(page);
+                }
+                out.texts.push((page, text));
+                out.report.pages.push(report);
+            }
+            Err(e) => {
+                tracing::warn!(page, error = %e, "OCR of a page failed");
+                let mut report = failed(page, &e);
+                report.millis = started.elapsed().as_millis() as u64;
+                out.report.pages.push(report);
+            }
+        }
+    }
+    out.searchable_pdf = renderer.and_then(|r| r.finish());
+    if out.searchable_pdf.is_none() {
+        out.rendition_pages.clear();
+    }
+    out
+}
+
+/// Below these a first reading counts as poor and orientation is checked.
+const GOOD_CONFIDENCE: f32 = 70.0;
+const GOOD_WORDS: u32 = 10;
+/// Orientation detection must be at least this sure before a page is turned.
+const MIN_ORIENTATION_CONFIDENCE: f32 = 1.5;
+/// Smaller skew is left alone (tesseract copes, and a turn costs sharpness).
+const MIN_DESKEW_DEGREES: f32 = 0.25;
+const MAX_DESKEW_DEGREES: f32 = 5.0;
+
+/// One page: returns its text and report (page number and timing filled by the caller). The
+/// engine holds this page's results afterwards (for the searchable PDF).
+fn read_page(
+    engine: &mut Engine,
+    page: decode::PageImage,
+    settings: &OcrSettings,
+) -> Result<(String, PageReport), OcrError> {
+    let dpi = page.dpi;
+    let blank = preprocess::is_blank(&page.image);
+    let mut report = PageReport {
+        page: 0,
+        confidence: None,
+        words: 0,
+        rotated: 0,
+        deskewed: 0.0,
+        flags: Vec::new(),
+        error: None,
+        millis: 0,
+    };
+    let mut image = page.image;
+    // A page fed sideways: its lines run top to bottom. Ask orientation detection before
+    // reading (deskewing or reading it sideways would be wasted work).
+    let ink = (!blank).then(|| preprocess::Ink::of(&image));
+    if settings.detect_orientation && ink.as_ref().is_some_and(|i| i.sideways()) {
+        if let Some(o) = detect_orientation(engine, &image, dpi)? {
+            if o.rotate_cw % 180 == 90 && o.confidence >= MIN_ORIENTATION_CONFIDENCE {
+                image = preprocess::turn_cw(&image, o.rotate_cw);
+                report.rotated = o.rotate_cw;
+            }
+        }
+    }
+    if settings.deskew && !blank {
+        // The ink measured above is still valid unless the page was turned.
+        let ink = if report.rotated == 0 { ink } else { None };
+        (image, report.deskewed) = deskew(image, ink);
+    }
+    let mut best = engine.recognize(&image, dpi, settings.page_timeout)?;
+    let poor = |r: &Recognized| {
+        r.mean_confidence().unwrap_or(0.0) < GOOD_CONFIDENCE
+            || (r.word_confidences.len() as u32) < GOOD_WORDS
+    };
+    // Upside down (or a sideways page the check above missed): the reading is poor.
+    if settings.detect_orientation && !blank && report.rotated == 0 && poor(&best) {
+        if let Some(o) = detect_orientation(engine, &image, dpi)? {
+            if o.rotate_cw != 0 && o.confidence >= MIN_ORIENTATION_CONFIDENCE {
+                let mut turned = preprocess::turn_cw(&image, o.rotate_cw);
+                let mut skew = report.deskewed;
+                if settings.deskew && o.rotate_cw != 180 {
+                    (turned, skew) = deskew(turned, None);
+                }
+                let second = engine.recognize(&turned, dpi, settings.page_timeout)?;
+                let score = |r: &Recognized| {
+                    r.mean_confidence().unwrap_or(0.0) * (r.word_confidences.len() as f32).sqrt()
+                };
+                if score(&second) > score(&best) {
+                    best = second;
+                    report.rotated = o.rotate_cw;
+                    report.deskewed = skew;
+                } else {
+                    // Keep the first reading; the engine must hold it for the archive copy.
+                    best = engine.recognize(&image, dpi, settings.page_timeout)?;
+                }
+            }
+        }
+    }
+    report.words = best.word_confidences.len() as u32;
+    report.confidence = best.mean_confidence().map(|c| (c * 10.0).round() / 10.0);
+    if blank {
+        report.flags.push(PageFlag::Blank);
+    } else {
+        if report.confidence.unwrap_or(0.0) < settings.min_confidence {
+            report.flags.push(PageFlag::LowConfidence);
+        }
+        if report.words < settings.min_words {
+            report.flags.push(PageFlag::LittleText);
+        }
+    }
+    Ok((tidy(&best.text), report))
+}
+
+/// Orientation detection on a copy of about 150 dpi: as reliable on letter-sized text and
+/// several times cheaper than on a 300 dpi page.
+fn detect_orientation(
+    engine: &mut Engine,
+    image: &image::GrayImage,
+    dpi: u32,
+) -> Result<Option<Orientation>, OcrError> {
+    let factor = (dpi / 150).max(1);
+    if factor == 1 {
+        return engine.detect_orientation(image, dpi);
+    }
+    let small = image::imageops::resize(
+        image,
+        image.width() / factor,
+        image.height() / factor,
+        image::imageops::FilterType::Triangle,
+    );
+    engine.detect_orientation(&small, dpi / factor)
+}
+
+/// Straightens a slightly skewed page; returns the image and the skew corrected.
+fn deskew(image: image::GrayImage, ink: Option<preprocess::Ink>) -> (image::GrayImage, f32) {
+    let ink = ink.unwrap_or_else(|| preprocess::Ink::of(&image));
+    match ink.skew(MAX_DESKEW_DEGREES) {
+        Some(a) if a.abs() >= MIN_DESKEW_DEGREES && a.abs() < MAX_DESKEW_DEGREES - 0.3 => {
+            (preprocess::rotate_small(&image, -a), a)
+        }
+        _ => (image, 0.0),
+    }
+}
+
+/// tesseract's text: lines kept, runs of blank lines folded into one, trailing space gone.
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = false;
+    for line in text.lines().map(str::trim_end) {
+        if line.trim().is_empty() {
+            blank = !out.is_empty();
+            continue;
+        }
+        if blank {
+            out.push('\n');
+            blank = false;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Puts OCR text into a part's text: PDFs keep one segment per page (separated by
+/// `page_break`) and get the OCR'd pages filled in; images get their pages joined.
+pub fn merge_text(
+    existing: &str,
+    pages: Option<u32>,
+    ocr: &[(u32, String)],
+    page_break: &str,
+) -> String {
+    let count = pages.unwrap_or(1).max(1) as usize;
+    let mut segments: Vec<String> = if existing.is_empty() {
+        vec![String::new(); count]
+    } else {
+        existing.split(page_break).map(str::to_string).collect()
+    };
+    if segments.len() < count {
+        segments.resize(count, String::new());
+    }
+    for (page, text) in ocr {
+        if let Some(seg) = segments.get_mut((*page as usize).saturating_sub(1)) {
+            if seg.trim().is_empty() {
+                *seg = text.clone();
+            }
+        }
+    }
+    if segments.iter().all(|s| s.is_empty()) {
+        return String::new();
+    }
+    segments.join(page_break)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_fills_the_ocr_pages() {
+        let br = "\n\x0c\n";
+        assert_eq!(
+            merge_text(
+                "eins\n\x0c\n\n\x0c\ndrei",
+                Some(3),
+                &[(2, "zwei".into())],
+                br
+            ),
+            "eins\n\x0c\nzwei\n\x0c\ndrei"
+        );
+        assert_eq!(
+            merge_text("", Some(2), &[(1, "a".into()), (2, "b".into())], br),
+            "a\n\x0c\nb"
+        );
+        assert_eq!(merge_text("", Some(1), &[], br), "");
+    }
+
+    #[test]
+    fn tidy_folds_blank_lines() {
+        assert_eq!(tidy("a  \n\n\n b\n\x0c"), "a\n\n b");
+    }
+
+    #[test]
+    fn report_summary() {
+        let page = |page, confidence, words, rotated, flags: Vec<PageFlag>| PageReport {
+            page,
+            confidence,
+            words,
+            rotated,
+            deskewed: 0.0,
+            flags,
+            error: None,
+            millis: 0,
+        };
+        let r = OcrReport {
+            languages: "deu".into(),
+            pages: vec![
+                page(1, Some(90.0), 30, 0, vec![]),
+                page(2, Some(60.0), 10, 180, vec![PageFlag::LowConfidence]),
+                page(3, None, 0, 0, vec![PageFlag::Blank]),
+            ],
+        };
+        assert_eq!(r.mean_confidence(), Some(82.5));
+        assert_eq!(r.rotated_pages(), vec![2]);
+        assert_eq!(r.flagged_pages(), vec![2, 3]);
+    }
+}
