@@ -27,8 +27,10 @@ lint: deps
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 ## Ingest 10,000 generated e-mails and 1,000 PDFs; prints docs/s, peak RSS, search p50/p99.
+## Then take 1,000 e-mails with attachments from a local Dovecot; prints messages/s.
 bench: build
 	$(CARGO) bench --locked --bench ingest
+	$(CARGO) bench --locked --bench imap
 
 clean:
 	rm -rf target data inbox

@@ -226,15 +226,23 @@ fn imap_check_says_what_is_wrong() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    if std::env::var_os("SHOW_IMAP_CHECK").is_some() {
+        eprintln!("{stdout}");
+    }
     assert!(!out.status.success(), "{stdout}");
-    let blocks: Vec<&str> = stdout.split("\n").collect();
-    let text = blocks.join("\n");
-    assert!(text.contains("ok      imap://schaden@127.0.0.1"), "{text}");
+    let text = stdout;
+    assert!(
+        text.contains("ok      [channel a] imap://schaden@127.0.0.1"),
+        "{text}"
+    );
     assert!(
         text.contains("Gibt-es-nicht") && text.contains("MISSING"),
         "{text}"
     );
-    assert!(text.contains("authentication failed"), "{text}");
+    assert!(
+        text.contains("[channel c]") && text.contains("authentication failed"),
+        "{text}"
+    );
     assert!(text.contains("DNS: cannot resolve host name"), "{text}");
     assert!(text.contains("TLS: handshake failed"), "{text}");
     assert!(

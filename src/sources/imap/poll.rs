@@ -105,8 +105,6 @@ impl FolderWorker {
     /// Messages already handed over are waited for (and released) before it returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Backoff::new(MAX_BACKOFF);
-        let span = tracing::info_span!("imap", mailbox = %self.mailbox);
-        let _enter = span.enter();
         loop {
             if stopping(&shutdown) {
                 return;
