@@ -447,3 +447,27 @@ fn a_broken_message_is_stored_moved_to_failed_with_the_reason() {
     // The original is in the archive byte for byte as the server delivered it.
     assert_eq!(env.blob(bad["sha256"].as_str().unwrap()), failed[0].0);
 }
+
+#[test]
+fn a_hanging_server_does_not_hold_up_another_account() {
+    let dovecot = Dovecot::start();
+    let mut mb = dovecot.mailbox();
+    // Accepts connections (the kernel completes the handshake) but never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let config = format!(
+        "[[imap]]\nhost = \"127.0.0.1\"\nport = {silent_port}\ntls = \"none\"\nallow_plaintext = true\nuser = \"x\"\npassword_file = \"{}\"\nchannel = \"stumm\"\ntimeout_secs = 600\n\n{}",
+        dovecot.password_file.display(),
+        dovecot.account_toml("channel = \"schaden\"")
+    );
+    let env = Env::with_config(&config);
+    let serve = env.serve();
+    mb.append("INBOX", &claim_mail(1));
+    wait_until(WAIT, "the working account's message", || {
+        mb.count("Processed") == 1
+    });
+    // Stopping does not wait for the hanging connection either.
+    assert!(serve.stop().success(), "{}", serve_log(&env));
+    assert_exactly_once(&env, &[claim_mail(1)]);
+    drop(silent);
+}
