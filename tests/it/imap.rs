@@ -277,6 +277,9 @@ fn sigkill_during_batches_then_restart_takes_every_message_exactly_once() {
         }
         serve.0.kill().unwrap();
         serve.0.wait().unwrap();
+        if std::env::var_os("SHOW_IMAP_LOG").is_some() {
+            eprintln!("--- killed at {kill_at}:\n{}", serve_log(&env));
+        }
     }
     let serve = env.serve();
     wait_until(WAIT, "every message processed", || {
@@ -284,6 +287,9 @@ fn sigkill_during_batches_then_restart_takes_every_message_exactly_once() {
     });
     let status = serve.stop();
     assert!(status.success(), "{}", serve_log(&env));
+    if std::env::var_os("SHOW_IMAP_LOG").is_some() {
+        eprintln!("--- last run:\n{}", serve_log(&env));
+    }
     assert_exactly_once(&env, &mails);
     // Processed holds each message once, byte for byte.
     let mut moved: Vec<String> = mb
