@@ -27,10 +27,12 @@ lint: deps
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 ## Ingest 10,000 generated e-mails and 1,000 PDFs; prints docs/s, peak RSS, search p50/p99.
-## Then OCR: pages/s and character error rate of intake vs the tesseract CLI on generated scans.
+## Then OCR: pages/s and character error rate of intake vs the tesseract CLI on generated scans,
+## and 1,000 e-mails with attachments taken from a local Dovecot (messages/s).
 bench: build
 	$(CARGO) bench --locked --bench ingest
 	$(CARGO) bench --locked --bench ocr
+	$(CARGO) bench --locked --bench imap
 
 clean:
 	rm -rf target data inbox

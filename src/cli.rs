@@ -478,10 +478,14 @@ fn imap_command(app: &App, action: ImapCommand) -> anyhow::Result<ExitCode> {
                 let check = rt.block_on(check_account(account));
                 all_ok &= check.ok();
                 match &check.result {
-                    Err(e) => writeln!(out, "FAILED  {}\n        {e}", check.endpoint)?,
+                    Err(e) => writeln!(out, "FAILED  [channel {}] {e}", account.channel)?,
                     Ok(folders) => {
                         let verdict = if check.ok() { "ok" } else { "FAILED" };
-                        writeln!(out, "{verdict:<7} {}: login ok", check.endpoint)?;
+                        writeln!(
+                            out,
+                            "{verdict:<7} [channel {}] {}: login ok",
+                            account.channel, check.endpoint
+                        )?;
                         for f in folders {
                             let role = match f.role {
                                 FolderRole::Watched => "watched",

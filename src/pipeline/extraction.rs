@@ -21,6 +21,9 @@ use crate::understand::understand;
 
 const STAGE: &str = "extraction";
 
+/// The record, the original's bytes (for OCR) and the receipt time.
+type ExtractedItem = (ExtractionRecord, Option<Vec<u8>>, DateTime<Utc>);
+
 pub(super) fn run(
     shared: &Shared,
     rx: Receiver<ToExtract>,
@@ -54,7 +57,7 @@ fn extract_item(
     shared: &Shared,
     item: ToExtract,
     limits: &Limits,
-) -> Result<(ExtractionRecord, Option<Vec<u8>>, DateTime<Utc>), StageError> {
+) -> Result<ExtractedItem, StageError> {
     let id = item.id;
     let failed = |reason: String| ExtractionRecord {
         id,

@@ -1518,3 +1518,83 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ImapMessage;
+
+    fn msg(uidvalidity: u32, uid: u32, mid: Option<&str>, body: &[u8]) -> ImapMessage {
+        ImapMessage {
+            uidvalidity,
+            uid,
+            message_id: mid.map(str::to_string),
+            sha256: Sha256Digest::of(body),
+            document: None,
+        }
+    }
+
+    #[test]
+    fn imap_messages_are_taken_then_released_and_found_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite3")).unwrap();
+        let mb = "imap://u@h/INBOX";
+        assert_eq!(store.imap_folder_state(mb).unwrap(), None);
+        let st = ImapFolderState {
+            uidvalidity: 7,
+            uid_floor: 3,
+            recheck_below: 0,
+        };
+        store.imap_set_folder_state(mb, &st).unwrap();
+        assert_eq!(store.imap_folder_state(mb).unwrap(), Some(st));
+
+        let a = msg(7, 1, Some("a@x"), b"a");
+        let b = msg(7, 2, None, b"b");
+        store
+            .imap_record_taken(mb, &[a.clone(), b.clone()])
+            .unwrap();
+        assert!(store.imap_released_uids(mb, 7, &[1, 2]).unwrap().is_empty());
+        // Taken but not released: found, marked as not released.
+        let found = store
+            .imap_find_by_content(mb, Some("a@x"), &a.sha256)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (found.uidvalidity, found.uid, found.released),
+            (7, 1, false)
+        );
+
+        store
+            .imap_record_released(mb, std::slice::from_ref(&a))
+            .unwrap();
+        // Taking again never downgrades a released message.
+        store
+            .imap_record_taken(mb, std::slice::from_ref(&a))
+            .unwrap();
+        assert_eq!(
+            store.imap_released_uids(mb, 7, &[1, 2]).unwrap(),
+            HashSet::from([1])
+        );
+        assert!(store.imap_released_uids(mb, 8, &[1]).unwrap().is_empty());
+        assert!(
+            store
+                .imap_find_by_content(mb, Some("a@x"), &a.sha256)
+                .unwrap()
+                .unwrap()
+                .released
+        );
+        // No Message-ID matches no Message-ID; other content or folder does not match.
+        assert!(store
+            .imap_find_by_content(mb, None, &b.sha256)
+            .unwrap()
+            .is_some());
+        assert!(store
+            .imap_find_by_content(mb, Some("a@x"), &b.sha256)
+            .unwrap()
+            .is_none());
+        assert!(store
+            .imap_find_by_content("imap://u@h/Other", Some("a@x"), &a.sha256)
+            .unwrap()
+            .is_none());
+    }
+}

@@ -226,15 +226,23 @@ fn imap_check_says_what_is_wrong() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    if std::env::var_os("SHOW_IMAP_CHECK").is_some() {
+        eprintln!("{stdout}");
+    }
     assert!(!out.status.success(), "{stdout}");
-    let blocks: Vec<&str> = stdout.split("\n").collect();
-    let text = blocks.join("\n");
-    assert!(text.contains("ok      imap://schaden@127.0.0.1"), "{text}");
+    let text = stdout;
+    assert!(
+        text.contains("ok      [channel a] imap://schaden@127.0.0.1"),
+        "{text}"
+    );
     assert!(
         text.contains("Gibt-es-nicht") && text.contains("MISSING"),
         "{text}"
     );
-    assert!(text.contains("authentication failed"), "{text}");
+    assert!(
+        text.contains("[channel c]") && text.contains("authentication failed"),
+        "{text}"
+    );
     assert!(text.contains("DNS: cannot resolve host name"), "{text}");
     assert!(text.contains("TLS: handshake failed"), "{text}");
     assert!(
@@ -269,6 +277,9 @@ fn sigkill_during_batches_then_restart_takes_every_message_exactly_once() {
         }
         serve.0.kill().unwrap();
         serve.0.wait().unwrap();
+        if std::env::var_os("SHOW_IMAP_LOG").is_some() {
+            eprintln!("--- killed at {kill_at}:\n{}", serve_log(&env));
+        }
     }
     let serve = env.serve();
     wait_until(WAIT, "every message processed", || {
@@ -276,6 +287,9 @@ fn sigkill_during_batches_then_restart_takes_every_message_exactly_once() {
     });
     let status = serve.stop();
     assert!(status.success(), "{}", serve_log(&env));
+    if std::env::var_os("SHOW_IMAP_LOG").is_some() {
+        eprintln!("--- last run:\n{}", serve_log(&env));
+    }
     assert_exactly_once(&env, &mails);
     // Processed holds each message once, byte for byte.
     let mut moved: Vec<String> = mb
@@ -438,4 +452,28 @@ fn a_broken_message_is_stored_moved_to_failed_with_the_reason() {
     );
     // The original is in the archive byte for byte as the server delivered it.
     assert_eq!(env.blob(bad["sha256"].as_str().unwrap()), failed[0].0);
+}
+
+#[test]
+fn a_hanging_server_does_not_hold_up_another_account() {
+    let dovecot = Dovecot::start();
+    let mut mb = dovecot.mailbox();
+    // Accepts connections (the kernel completes the handshake) but never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let config = format!(
+        "[[imap]]\nhost = \"127.0.0.1\"\nport = {silent_port}\ntls = \"none\"\nallow_plaintext = true\nuser = \"x\"\npassword_file = \"{}\"\nchannel = \"stumm\"\ntimeout_secs = 600\n\n{}",
+        dovecot.password_file.display(),
+        dovecot.account_toml("channel = \"schaden\"")
+    );
+    let env = Env::with_config(&config);
+    let serve = env.serve();
+    mb.append("INBOX", &claim_mail(1));
+    wait_until(WAIT, "the working account's message", || {
+        mb.count("Processed") == 1
+    });
+    // Stopping does not wait for the hanging connection either.
+    assert!(serve.stop().success(), "{}", serve_log(&env));
+    assert_exactly_once(&env, &[claim_mail(1)]);
+    drop(silent);
 }

@@ -232,6 +232,7 @@ pub async fn connect(ep: &Endpoint) -> Result<(Session, Capabilities), ConnectEr
                 Err(
                     async_imap::error::Error::No(message) | async_imap::error::Error::Bad(message),
                 ) => {
+                    let message = server_text(&message);
                     return Err(ConnectError::NoStarttls { endpoint, message });
                 }
                 Err(e) => return Err(protocol("STARTTLS")(e)),
@@ -256,7 +257,7 @@ pub async fn connect(ep: &Endpoint) -> Result<(Session, Capabilities), ConnectEr
             ConnectError::Auth {
                 endpoint: endpoint.clone(),
                 user: ep.user.clone(),
-                message,
+                message: server_text(&message),
             }
         }
         other => protocol("LOGIN")(other),
@@ -271,6 +272,18 @@ pub async fn connect(ep: &Endpoint) -> Result<(Session, Capabilities), ConnectEr
         uidplus: caps.has_str("UIDPLUS"),
     };
     Ok((session, caps))
+}
+
+/// The server's own words from an async-imap NO/BAD error, which arrives as the debug form
+/// `code: …, info: Some("…")`.
+pub fn server_text(message: &str) -> String {
+    match message.split_once("info: Some(\"") {
+        Some((_, rest)) => rest
+            .strip_suffix("\")")
+            .unwrap_or(rest)
+            .replace("\\\"", "\""),
+        None => message.to_string(),
+    }
 }
 
 async fn read_greeting<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug>(
@@ -383,6 +396,17 @@ fn client_config(ca_file: Option<&PathBuf>) -> Result<rustls::ClientConfig, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_words_are_taken_out_of_the_debug_form() {
+        assert_eq!(
+            server_text(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(server_text("plain words"), "plain words");
+    }
 
     #[test]
     fn passwords_never_print() {

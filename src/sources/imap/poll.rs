@@ -105,8 +105,6 @@ impl FolderWorker {
     /// Messages already handed over are waited for (and released) before it returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Backoff::new(MAX_BACKOFF);
-        let span = tracing::info_span!("imap", mailbox = %self.mailbox);
-        let _enter = span.enter();
         loop {
             if stopping(&shutdown) {
                 return;
@@ -133,8 +131,16 @@ impl FolderWorker {
         shutdown: &mut watch::Receiver<bool>,
         backoff: &mut Backoff,
     ) -> Result<(), ImapError> {
-        let (mut session, caps) = connect::connect(&self.endpoint).await?;
-        self.ensure_targets(&mut session).await?;
+        // Nothing is taken yet: a stop need not wait for a server that is slow to answer.
+        let connected = tokio::select! {
+            r = async {
+                let (mut session, caps) = connect::connect(&self.endpoint).await?;
+                self.ensure_targets(&mut session).await?;
+                Ok::<_, ImapError>((session, caps))
+            } => r,
+            _ = wait_for_stop(shutdown) => return Ok(()),
+        };
+        let (mut session, caps) = connected?;
         tracing::info!(mailbox = %self.mailbox, idle = caps.idle && self.account.idle, "IMAP folder connected");
         loop {
             let mut report = PollReport::default();
@@ -697,6 +703,11 @@ enum Action {
 
 struct Released {
     missed: Vec<u32>,
+}
+
+/// Resolves once a stop is requested (or the sender is gone).
+async fn wait_for_stop(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
 fn stopping(shutdown: &watch::Receiver<bool>) -> bool {
