@@ -135,6 +135,16 @@ fn fifty_messages_with_attachments_become_fifty_documents_in_the_processed_folde
             .iter()
             .any(|c| c["media_type"] == "application/pdf"));
     }
+    // One task per message (the e-mail with its attachments is one case).
+    let tasks: Vec<Value> = env
+        .ok(&["tasks", "list", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(tasks.len(), 50);
+    assert!(tasks
+        .iter()
+        .all(|t| t["documents"].as_array().unwrap().len() == 3));
     // Searchable with umlauts.
     let hits = env.search(&["Wasserschaden Küche", "--limit", "100"]);
     assert!(hits["total"].as_u64().unwrap() >= 50, "{hits}");
