@@ -1,5 +1,5 @@
 //! OCR stage: a fixed pool of worker threads (one per core by default), each owning one
-//! tesseract [`Engine`] created at start and reused for every page. Takes extraction records
+//! tesseract [`Engine`] created with its first scan and reused for every page. Takes extraction records
 //! whose root or attachments have pages needing OCR ([`ToOcr`]), reads those pages
 //! ([`crate::ocr::ocr_part`]), fills the text in, stores the searchable PDF rendition in the
 //! blob store (made durable by finish's sync), understands the case from the text now read,
@@ -45,22 +45,23 @@ pub(super) fn run(
     settings: &OcrSettings,
     max_text_chars: usize,
 ) -> Result<(), StageError> {
-    let mut engine = match settings.engine() {
-        Ok(e) => Ok(e),
-        Err(e) => {
-            tracing::error!(error = %e, "OCR engine cannot start; scans are archived without text");
-            Err(e)
-        }
-    };
+    // The engine (and its language models, ~100 MB) is loaded with the first scan, so runs
+    // without scans do not pay for it; then it is reused for every page.
+    let mut engine: Option<Result<Engine, OcrError>> = None;
     let scratch = std::env::temp_dir();
     for item in rx {
+        let engine = engine.get_or_insert_with(|| {
+            settings.engine().inspect_err(|e| {
+                tracing::error!(error = %e, "OCR engine cannot start; scans are archived without text");
+            })
+        });
         let mut record = item.record;
         let span = tracing::info_span!("ocr", document = %record.id);
         let _enter = span.enter();
         if let Ok(content) = record.content.as_mut() {
             read_part(
                 shared,
-                &mut engine,
+                engine,
                 content,
                 &item.root_bytes,
                 settings,
@@ -78,7 +79,7 @@ pub(super) fn run(
             match shared.blobs.get(&child.sha256) {
                 Ok(bytes) => read_part(
                     shared,
-                    &mut engine,
+                    engine,
                     content,
                     &bytes,
                     settings,
