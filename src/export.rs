@@ -1,6 +1,6 @@
 //! `intake export documents`: one JSON object per line per document, in id order. The field
-//! names are a public interface (documented in docs/export.md); later issues fill the fields that
-//! are `null` today and add new ones, they never rename or remove one.
+//! names are a public interface (documented in docs/export.md): fields are added over time, never
+//! renamed or removed.
 
 use std::io::Write;
 
