@@ -247,20 +247,7 @@ pub fn import(
     let mut report = ImportReport::default();
     let rows = read_rows(
         customers,
-        &[
-            "customer_id",
-            "salutation",
-            "first_name",
-            "last_name",
-            "birth_date",
-            "street",
-            "house_number",
-            "postcode",
-            "city",
-            "email",
-            "phone",
-            "iban",
-        ],
+        &CUSTOMER_COLUMNS,
         customer_row,
         &mut report.bad_rows,
     )?;
@@ -269,13 +256,7 @@ pub fn import(
         let known = store.customer_ids()?;
         let rows = read_rows(
             contracts,
-            &[
-                "contract_id",
-                "customer_id",
-                "product",
-                "status",
-                "start_date",
-            ],
+            &CONTRACT_COLUMNS,
             |r| contract_row(r, &known),
             &mut report.bad_rows,
         )?;
