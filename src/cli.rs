@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Watch the configured folders and process what arrives, until Ctrl-C / SIGTERM
+    /// Watch the configured folders and IMAP mailboxes and process what arrives, until Ctrl-C / SIGTERM
     Serve,
     /// Take files and directories once; exits non-zero if any item failed
     Ingest {
