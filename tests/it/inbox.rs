@@ -270,3 +270,34 @@ fn customer_file_shows_one_timeline_across_channels() {
     let missing = env.run(&["customer", "show", "K-999999"]);
     assert!(!missing.status.success());
 }
+
+/// The independent validation set (hand-written, not from the generator, not used to write the
+/// rules): whatever intake decides without a person must be right — no wrong customer, no case
+/// in a department queue that belongs elsewhere. Uncertain cases may go to triage.
+#[test]
+fn independent_validation_set_is_never_routed_wrongly_without_a_person() {
+    let env = Env::new();
+    let s = samples();
+    env.ok(&[
+        "customers",
+        "import",
+        "--customers",
+        s.join("customers.csv").to_str().unwrap(),
+        "--contracts",
+        s.join("contracts.csv").to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_str(&env.ok(&[
+        "eval",
+        "--json",
+        "--labels",
+        s.join("validation/labels.jsonl").to_str().unwrap(),
+        "--root",
+        s.join("validation").to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(report["documents"], 60, "{report}");
+    assert_eq!(report["match_precision"], 1.0, "{report}");
+    assert_eq!(report["dark_precision"], 1.0, "{report}");
+    assert!(report["dark_share"].as_f64().unwrap() >= 0.5, "{report}");
+    assert!(report["match_recall"].as_f64().unwrap() >= 0.9, "{report}");
+}
