@@ -4,11 +4,13 @@
 //! extract, index, move. Prints messages/s and peak RSS. Figures go to BENCHMARKS.md ("IMAP").
 //! `BENCH_IMAP_MESSAGES` overrides the count.
 
+mod support;
+
 #[path = "../tests/it/dovecot.rs"]
 mod dovecot;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn message(i: usize) -> Vec<u8> {
     let pdf = intake::samples::letter_pdf(&[vec![
@@ -33,18 +35,6 @@ fn message(i: usize) -> Vec<u8> {
             ),
         ],
     )
-}
-
-/// Peak resident set of a running process (VmHWM), in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 fn main() {
@@ -72,7 +62,7 @@ fn main() {
     let work = tempfile::tempdir().expect("temp dir");
     let url = format!("imap://{}@127.0.0.1:{}/INBOX", dovecot::USER, server.port);
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
+    let child = Command::new(env!("CARGO_BIN_EXE_intake"))
         .current_dir(work.path())
         .args([
             "imap",
@@ -88,17 +78,7 @@ fn main() {
         .env("INTAKE_LOG", "warn")
         .spawn()
         .expect("start intake imap poll");
-    let mut peak = 0;
-    loop {
-        if let Some(kib) = peak_rss_kib(child.id()) {
-            peak = peak.max(kib);
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "intake imap poll failed: {status}");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let peak = support::wait_with_peak_rss(child, "intake imap poll");
     let secs = started.elapsed().as_secs_f64();
     let moved = server.mailbox().count("Processed") as usize;
     assert_eq!(moved, n, "every message moved to Processed");

@@ -2,6 +2,8 @@
 //! `intake ingest`, then measures search latency over the resulting index. Prints documents/s,
 //! peak RSS of the ingest process and search p50/p99. Figures go to BENCHMARKS.md.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -16,18 +18,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Peak resident set of a running process (VmHWM), in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 struct Run {
     files: usize,
     secs: f64,
@@ -36,24 +26,14 @@ struct Run {
 
 fn ingest(work: &Path, dir: &Path, files: usize) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
+    let child = Command::new(env!("CARGO_BIN_EXE_intake"))
         .current_dir(work)
         .args(["ingest", "--quiet"])
         .arg(dir)
         .env("INTAKE_LOG", "warn")
         .spawn()
         .expect("start intake ingest");
-    let mut peak = 0;
-    loop {
-        if let Some(kib) = peak_rss_kib(child.id()) {
-            peak = peak.max(kib);
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "intake ingest failed: {status}");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let peak = support::wait_with_peak_rss(child, "intake ingest");
     Run {
         files,
         secs: started.elapsed().as_secs_f64(),

@@ -435,10 +435,6 @@ impl Classifier {
         })
     }
 
-    pub fn threshold(&self) -> f32 {
-        self.threshold
-    }
-
     pub fn classify(&self, subject: &str, text: &str) -> Classification {
         // Quoted history ("> …") is someone else's words; it does not decide the type.
         let own: String = text

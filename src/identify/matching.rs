@@ -172,20 +172,6 @@ impl MasterIndex {
         idx
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    pub fn customer(&self, id: &str) -> Option<&Customer> {
-        self.by_id
-            .get(&number_key(id))
-            .map(|&i| &self.entries[i].customer)
-    }
-
     fn id_of(&self, i: usize) -> String {
         self.entries[i].customer.customer_id.clone()
     }

@@ -122,6 +122,22 @@ pub struct PageReport {
     pub millis: u64,
 }
 
+impl PageReport {
+    /// A page that could not be read, with the reason.
+    pub fn failed(page: u32, e: &OcrError) -> PageReport {
+        PageReport {
+            page,
+            confidence: None,
+            words: 0,
+            rotated: 0,
+            deskewed: 0.0,
+            flags: vec![PageFlag::Failed],
+            error: Some(e.to_string()),
+            millis: 0,
+        }
+    }
+}
+
 /// OCR's account of one part, as stored and exported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OcrReport {
@@ -190,16 +206,7 @@ pub fn ocr_part(
         },
         ..PartOcr::default()
     };
-    let failed = |page: u32, e: &OcrError| PageReport {
-        page,
-        confidence: None,
-        words: 0,
-        rotated: 0,
-        deskewed: 0.0,
-        flags: vec![PageFlag::Failed],
-        error: Some(e.to_string()),
-        millis: 0,
-    };
+    let failed = PageReport::failed;
     let decoded = match decode::decode_pages(bytes, media_type, pages, settings.max_pixels, scratch)
     {
         Ok(d) => d,

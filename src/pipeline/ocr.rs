@@ -16,7 +16,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::{with_retry, Finish, Shared, StageError};
 use crate::extract::PAGE_BREAK;
 use crate::model::Sha256Digest;
-use crate::ocr::{self, Engine, OcrError, OcrReport, OcrSettings, PageFlag, PageReport};
+use crate::ocr::{self, Engine, OcrError, OcrReport, OcrSettings, PageReport};
 use crate::store::{ExtractionRecord, PartContent, Rendition};
 
 const STAGE: &str = "ocr";
@@ -173,16 +173,7 @@ fn fail_all(content: &mut PartContent, settings: &OcrSettings, e: &OcrError) {
         pages: content
             .pages_needing_ocr
             .iter()
-            .map(|&page| PageReport {
-                page,
-                confidence: None,
-                words: 0,
-                rotated: 0,
-                deskewed: 0.0,
-                flags: vec![PageFlag::Failed],
-                error: Some(e.to_string()),
-                millis: 0,
-            })
+            .map(|&page| PageReport::failed(page, e))
             .collect(),
     });
 }

@@ -11,7 +11,8 @@ fn samples() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-fn ingested_samples() -> Env {
+/// A workspace with the sample master data imported.
+fn with_sample_customers() -> Env {
     let env = Env::new();
     let s = samples();
     env.ok(&[
@@ -22,6 +23,12 @@ fn ingested_samples() -> Env {
         "--contracts",
         s.join("contracts.csv").to_str().unwrap(),
     ]);
+    env
+}
+
+fn ingested_samples() -> Env {
+    let env = with_sample_customers();
+    let s = samples();
     env.ok(&[
         "ingest",
         "--quiet",
@@ -276,16 +283,8 @@ fn customer_file_shows_one_timeline_across_channels() {
 /// in a department queue that belongs elsewhere. Uncertain cases may go to triage.
 #[test]
 fn independent_validation_set_is_never_routed_wrongly_without_a_person() {
-    let env = Env::new();
+    let env = with_sample_customers();
     let s = samples();
-    env.ok(&[
-        "customers",
-        "import",
-        "--customers",
-        s.join("customers.csv").to_str().unwrap(),
-        "--contracts",
-        s.join("contracts.csv").to_str().unwrap(),
-    ]);
     let report: Value = serde_json::from_str(&env.ok(&[
         "eval",
         "--json",

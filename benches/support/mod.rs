@@ -1,0 +1,33 @@
+//! Shared by the benchmarks: run a child process to completion while sampling its peak
+//! resident set.
+
+use std::process::Child;
+use std::time::Duration;
+
+/// Peak resident set of a running process (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Waits for `child`, asserting success (`what` names it in the failure); returns its peak
+/// RSS in KiB, read from /proc every 20 ms while it runs.
+pub fn wait_with_peak_rss(mut child: Child, what: &str) -> u64 {
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{what} failed: {status}");
+            return peak;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
