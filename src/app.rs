@@ -22,7 +22,9 @@ pub struct App {
     pub config: Config,
     pub store: Arc<dyn Store>,
     pub blobs: BlobStore,
-    pub index: ArchiveIndex,
+    pub index: Arc<ArchiveIndex>,
+    /// Users, sessions and the read log (the same database as `store`).
+    pub access: Arc<dyn crate::store::AccessStore>,
 }
 
 impl App {
@@ -34,12 +36,19 @@ impl App {
             .with_context(|| format!("cannot open the store in {}", data.display()))?;
         let blobs = BlobStore::open(&data.join("blobs"))?;
         let index = ArchiveIndex::open(&data.join("index"))?;
-        Ok(App {
+        let store = Arc::new(store);
+        let app = App {
             config,
-            store: Arc::new(store),
+            store: store.clone(),
             blobs,
-            index,
-        })
+            index: Arc::new(index),
+            access: store,
+        };
+        if app.index.needs_rebuild() {
+            let n = app.reindex(5_000, |_| {})?;
+            tracing::info!(documents = n, "index rebuilt for the new schema");
+        }
+        Ok(app)
     }
 
     /// Starts the stages; fails if another process holds the index writer.
@@ -53,11 +62,38 @@ impl App {
         )?)
     }
 
-    /// Watches every configured folder until Ctrl-C or SIGTERM.
-    pub async fn serve(&self) -> anyhow::Result<()> {
+    /// Watches every configured folder and IMAP mailbox and serves the API and web UI on
+    /// `listen` (default `web.listen`) until Ctrl-C or SIGTERM.
+    pub async fn serve(&self, listen: Option<&str>) -> anyhow::Result<()> {
+        let listen = listen.unwrap_or(&self.config.web.listen);
+        // Bind first: a taken port is reported before anything starts.
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let (pipeline, running) = self.start_pipeline()?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut sources = tokio::task::JoinSet::new();
+        {
+            let state = Arc::new(crate::web::WebState {
+                config: self.config.clone(),
+                store: self.store.clone(),
+                access: self.access.clone(),
+                blobs: self.blobs.clone(),
+                index: self.index.clone(),
+                pipeline: pipeline.clone(),
+                uploads: tokio::sync::Semaphore::new(self.config.web.max_pending_uploads),
+                metrics: crate::web::HttpMetrics::default(),
+            });
+            let mut stop = stop_rx.clone();
+            sources.spawn(async move {
+                let shutdown = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                crate::web::serve(listener, state, shutdown)
+                    .await
+                    .context("web server")
+            });
+        }
         for folder in &self.config.folders {
             let source = FolderSource::new(
                 folder.clone(),

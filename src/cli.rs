@@ -29,8 +29,28 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Watch the configured folders and IMAP mailboxes and process what arrives, until Ctrl-C / SIGTERM
-    Serve,
+    /// Watch the configured folders and IMAP mailboxes, serve the API and web UI, and process
+    /// what arrives, until Ctrl-C / SIGTERM
+    Serve {
+        /// Where the API and web UI listen (default: web.listen, 127.0.0.1:8080)
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<String>,
+    },
+    /// Users of the API and web UI
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
+    /// Who read which document (the read log)
+    Reads {
+        /// Only reads of this document
+        #[arg(long)]
+        document: Option<i64>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Take files and directories once; exits non-zero if any item failed
     Ingest {
         #[arg(required = true)]
@@ -219,6 +239,31 @@ pub enum TasksAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum UsersAction {
+    /// Add a user, or change an existing one (role, departments, permissions, password)
+    Add {
+        name: String,
+        /// mailroom, clerk or admin
+        #[arg(long)]
+        role: String,
+        /// A queue the user works (repeat for several); clerks need at least one
+        #[arg(long = "department")]
+        departments: Vec<String>,
+        /// Extra right (repeat): health = may read health data
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+        /// File whose first line is the password (at least 8 characters)
+        #[arg(long)]
+        password_file: PathBuf,
+    },
+    /// List users with role, departments and permissions
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ExportWhat {
     /// Every received item and attachment, one JSON object per line
     Documents {
@@ -243,8 +288,37 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
     let app = App::open(config)?;
     match cli.command {
-        Command::Serve => {
-            runtime()?.block_on(app.serve())?;
+        Command::Serve { listen } => {
+            runtime()?.block_on(app.serve(listen.as_deref()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { action } => users(&app, action),
+        Command::Reads {
+            document,
+            limit,
+            json,
+        } => {
+            let reads = app
+                .access
+                .document_reads(document.map(crate::model::DocumentId), limit)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                for r in &reads {
+                    serde_json::to_writer(&mut out, r)?;
+                    writeln!(out)?;
+                }
+            } else {
+                for r in &reads {
+                    writeln!(
+                        out,
+                        "{}  {:<16} document {:<8} {}",
+                        r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        r.user,
+                        r.document_id,
+                        r.what
+                    )?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest {
@@ -291,6 +365,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 since,
                 until,
                 limit,
+                ..Default::default()
             })?;
             let mut out = std::io::stdout().lock();
             if json {
@@ -721,4 +796,80 @@ fn print_customer_file(
         )?;
     }
     Ok(())
+}
+
+fn users(app: &App, action: UsersAction) -> anyhow::Result<ExitCode> {
+    use crate::users::{hash_password, Permission, Role, User};
+    match action {
+        UsersAction::Add {
+            name,
+            role,
+            departments,
+            permissions,
+            password_file,
+        } => {
+            let role = Role::parse(&role)?;
+            let known = {
+                let inbox = &app.config.inbox;
+                let mut q: Vec<&String> = inbox.routes.values().collect();
+                q.push(&inbox.triage_queue);
+                q
+            };
+            for d in &departments {
+                if !known.iter().any(|k| *k == d) {
+                    anyhow::bail!(
+                        "department {d:?} is not a queue ({})",
+                        known
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+            }
+            let permissions = permissions
+                .iter()
+                .map(|p| Permission::parse(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let user = User::new(&name, role, departments, permissions)?;
+            let text = std::fs::read_to_string(&password_file)
+                .with_context(|| format!("cannot read {}", password_file.display()))?;
+            let password = text.lines().next().unwrap_or_default();
+            let hash = hash_password(password)?;
+            let created = app.access.upsert_user(&user, &hash)?;
+            eprintln!(
+                "{} user {} ({}{})",
+                if created { "added" } else { "updated" },
+                user.name,
+                user.role,
+                if user.departments.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", user.departments.join(", "))
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        UsersAction::List { json } => {
+            let users = app.access.users()?;
+            let mut out = std::io::stdout().lock();
+            for u in &users {
+                if json {
+                    serde_json::to_writer(&mut out, u)?;
+                    writeln!(out)?;
+                } else {
+                    let perms: Vec<&str> = u.permissions.iter().map(|p| p.as_str()).collect();
+                    writeln!(
+                        out,
+                        "{:<16} {:<9} {:<30} {}",
+                        u.name,
+                        u.role,
+                        u.departments.join(","),
+                        perms.join(",")
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -21,3 +21,5 @@ pub mod samples;
 pub mod sources;
 pub mod store;
 pub mod understand;
+pub mod users;
+pub mod web;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::classify::health::HealthDetector;
 use crate::classify::{Classifier, ClassifyError, DocType, UNKNOWN};
 use crate::config::Config;
 use crate::identify::matching::{CustomerMatch, MasterIndex, MatchInput};
@@ -25,6 +26,7 @@ pub struct Knowledge {
     pub identifiers: Identifiers,
     pub master: MasterIndex,
     pub inbox: crate::config::InboxConfig,
+    pub health: HealthDetector,
     active_contracts: HashMap<String, Vec<Contract>>,
 }
 
@@ -45,6 +47,7 @@ impl Knowledge {
             identifiers: Identifiers::new(&config.identify),
             master,
             inbox: config.inbox.clone(),
+            health: HealthDetector::new(&config.privacy),
             active_contracts,
         })
     }
@@ -86,6 +89,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     let effective_date = (classification.doc_type == Some(DocType::Cancellation))
         .then(|| inbox::effective_date(&text, &identifiers))
         .flatten();
+    let health_data = k.health.detect(&format!("{subject}\n{text}"), &identifiers);
     let explanation = classification.explanation();
     let doc_type = classification.type_id().to_string();
     debug_assert!(doc_type == UNKNOWN || DocType::parse(&doc_type).is_some());
@@ -104,6 +108,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
         customer_id: customer_id.clone(),
         match_confidence: customer.confidence(),
         match_reason: match_reason.clone(),
+        health_data: health_data.clone(),
         task: NewTask {
             queue: routing.queue,
             priority: routing.priority,
@@ -121,6 +126,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             routing_reason: routing.reason,
             identifiers,
             effective_date,
+            health_data: health_data.is_some(),
         },
     }
 }

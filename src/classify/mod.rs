@@ -4,6 +4,7 @@
 //! Takes text; gives a [`Classification`]. Pure after loading; loading validates every file and
 //! names file and line of a problem.
 
+pub mod health;
 pub mod model;
 
 use std::collections::BTreeMap;

@@ -44,6 +44,10 @@ pub struct Config {
     /// IMAP accounts (`[[imap]]` tables); each is a channel.
     pub imap: Vec<ImapAccountConfig>,
     pub ocr: OcrConfig,
+    /// The HTTP API and web UI of `intake serve`.
+    pub web: WebConfig,
+    /// What counts as health data (readable only with the `health` permission).
+    pub privacy: PrivacyConfig,
 }
 
 impl Default for Config {
@@ -59,6 +63,78 @@ impl Default for Config {
             inbox: InboxConfig::default(),
             ocr: OcrConfig::default(),
             imap: Vec::new(),
+            web: WebConfig::default(),
+            privacy: PrivacyConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Where the API and UI listen (`intake serve --listen` overrides it).
+    pub listen: String,
+    /// Largest upload request (all files together); larger ones get 413.
+    pub max_upload_bytes: u64,
+    /// How long a login (cookie or bearer token) stays valid.
+    pub session_hours: u32,
+    /// Uploads waiting for the pipeline at once; more get 503 with `Retry-After`.
+    pub max_pending_uploads: usize,
+    /// The `Retry-After` seconds sent with 503.
+    pub retry_after_seconds: u32,
+    /// Mark the session cookie `Secure` (set when served behind HTTPS).
+    pub secure_cookie: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            listen: "127.0.0.1:8080".into(),
+            max_upload_bytes: 50 * 1024 * 1024,
+            session_hours: 10,
+            max_pending_uploads: 64,
+            retry_after_seconds: 5,
+            secure_cookie: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// A document naming a contract of one of these products is health data.
+    pub health_products: Vec<String>,
+    /// A document containing one of these words (case-insensitive, as a word start) is health data.
+    pub health_terms: Vec<String>,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            health_products: vec!["kranken".into()],
+            health_terms: [
+                "Arztbericht",
+                "ärztliche",
+                "ärztlichen",
+                "ärztliches",
+                "Attest",
+                "Befundbericht",
+                "Befund",
+                "Diagnose",
+                "Krankenhausbericht",
+                "Entlassungsbericht",
+                "Arbeitsunfähigkeitsbescheinigung",
+                "Arbeitsunfähigkeit",
+                "Krankschreibung",
+                "Medikation",
+                "Medikamente",
+                "Therapie",
+                "ICD-10",
+                "Heilbehandlung",
+                "Pflegegrad",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }
@@ -696,6 +772,37 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.inbox.min_match_confidence) {
             problems.push("inbox.min_match_confidence: must be between 0 and 1".into());
+        }
+        if self.web.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "web.listen: {:?} is not an address like 127.0.0.1:8080",
+                self.web.listen
+            ));
+        }
+        if self.web.max_upload_bytes == 0 {
+            problems.push("web.max_upload_bytes: must be greater than 0".into());
+        }
+        if self.web.session_hours == 0 {
+            problems.push("web.session_hours: must be greater than 0".into());
+        }
+        if self.web.max_pending_uploads == 0 {
+            problems.push("web.max_pending_uploads: must be greater than 0".into());
+        }
+        for p in &self.privacy.health_products {
+            if !crate::customers::PRODUCTS.contains(&p.as_str()) {
+                problems.push(format!(
+                    "privacy.health_products: {p:?} is not a product ({})",
+                    crate::customers::PRODUCTS.join(", ")
+                ));
+            }
+        }
+        if self
+            .privacy
+            .health_terms
+            .iter()
+            .any(|t| t.trim().is_empty())
+        {
+            problems.push("privacy.health_terms: terms must not be empty".into());
         }
         if self.index.writer_memory_mb < 15 {
             problems.push("index.writer_memory_mb: must be at least 15".into());

@@ -57,6 +57,10 @@ struct Fields {
     customer_id: Field,
     queue: Field,
     received: Field,
+    /// `1` for health data.
+    health: Field,
+    /// `YYYY-MM` of receipt, for the month facet.
+    month: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -82,6 +86,8 @@ fn schema() -> (Schema, Fields) {
         customer_id: b.add_text_field("customer_id", STRING | STORED | FAST),
         queue: b.add_text_field("queue", STRING | STORED | FAST),
         received: b.add_date_field("received", INDEXED | STORED | FAST),
+        health: b.add_text_field("health", STRING),
+        month: b.add_text_field("month", STRING | FAST),
     };
     (b.build(), fields)
 }
@@ -140,19 +146,40 @@ pub struct ArchiveIndex {
     index: Index,
     fields: Fields,
     reader: OnceLock<IndexReader>,
+    rebuilt: bool,
 }
 
 impl ArchiveIndex {
     pub fn open(dir: &Path) -> Result<ArchiveIndex, IndexError> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
+        let mut rebuilt = false;
+        let index = match Index::open_or_create(MmapDirectory::open(dir)?, schema.clone()) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(message)) => {
+                // An index written by an older intake: the store is the truth, so start an
+                // empty one and let the caller rebuild it from the store.
+                tracing::warn!(%message, dir = %dir.display(), "index schema changed; rebuilding the index");
+                std::fs::remove_dir_all(dir)?;
+                std::fs::create_dir_all(dir)?;
+                rebuilt = true;
+                Index::open_or_create(MmapDirectory::open(dir)?, schema)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         index.tokenizers().register(GERMAN, german_analyzer());
         Ok(ArchiveIndex {
             index,
             fields,
             reader: OnceLock::new(),
+            rebuilt,
         })
+    }
+
+    /// The index was emptied at open because its schema changed: it must be rebuilt from the
+    /// store (`App::open` does).
+    pub fn needs_rebuild(&self) -> bool {
+        self.rebuilt
     }
 
     /// The one writer. Only one process and one stage may hold it.
@@ -228,7 +255,36 @@ impl ArchiveIndex {
                 )
             })
         };
+        if let Some(queues) = &req.access.queues {
+            // Only these queues; a document without a queue (not routed yet) matches none.
+            let any_of: Vec<(Occur, Box<dyn Query>)> = queues
+                .iter()
+                .map(|q| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.queue, q),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            if any_of.is_empty() {
+                return Ok(SearchResults::default());
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_of))));
+        }
+        if !req.access.health {
+            clauses.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.health, "1"),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
         clauses.extend(term_filter(f.doc_type, &req.doc_type));
+        clauses.extend(term_filter(f.channel, &req.channel));
         clauses.extend(term_filter(f.customer_id, &req.customer_id));
         clauses.extend(term_filter(f.queue, &req.queue));
         if req.since.is_some() || req.until.is_some() {
@@ -252,13 +308,27 @@ impl ArchiveIndex {
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         let query = BooleanQuery::new(clauses);
-        let (total, top) = searcher.search(
-            &query,
-            &(
-                Count,
-                TopDocs::with_limit(req.limit.max(1)).order_by_score(),
-            ),
-        )?;
+        let top_docs = TopDocs::with_limit(req.limit.max(1))
+            .and_offset(req.offset)
+            .order_by_score();
+        let (total, top, facets) = if req.facets {
+            let aggs: tantivy::aggregation::agg_req::Aggregations = serde_json::from_value(
+                serde_json::json!({
+                    "doc_type": { "terms": { "field": "doc_type", "size": 50 } },
+                    "queue": { "terms": { "field": "queue", "size": 50 } },
+                    "channel": { "terms": { "field": "channel", "size": 50 } },
+                    "month": { "terms": { "field": "month", "size": 120, "order": { "_key": "desc" } } },
+                }),
+            )
+            .expect("static aggregation request");
+            let collector =
+                tantivy::aggregation::AggregationCollector::from_aggs(aggs, Default::default());
+            let (total, top, aggs) = searcher.search(&query, &(Count, top_docs, collector))?;
+            (total, top, Some(facet_counts(aggs)))
+        } else {
+            let (total, top) = searcher.search(&query, &(Count, top_docs))?;
+            (total, top, None)
+        };
         let snippets = match &text_query {
             Some(q) => {
                 let mut g = SnippetGenerator::create(&searcher, q.as_ref(), f.text)?;
@@ -311,6 +381,7 @@ impl ArchiveIndex {
                 channel: text_of(f.channel).unwrap_or_default(),
                 doc_type: text_of(f.doc_type),
                 customer_id: text_of(f.customer_id),
+                queue: text_of(f.queue),
                 received_at: doc
                     .get_first(f.received)
                     .and_then(|v| v.as_datetime())
@@ -323,8 +394,39 @@ impl ArchiveIndex {
         Ok(SearchResults {
             total: total as u64,
             hits,
+            facets,
         })
     }
+}
+
+/// Bucket counts of the terms aggregations, by facet name.
+fn facet_counts(aggs: tantivy::aggregation::agg_result::AggregationResults) -> Facets {
+    use tantivy::aggregation::agg_result::{AggregationResult, BucketResult};
+    use tantivy::aggregation::Key;
+    let mut out = Facets::default();
+    for (name, result) in aggs.0 {
+        let AggregationResult::BucketResult(BucketResult::Terms { buckets, .. }) = result else {
+            continue;
+        };
+        let counts: Vec<FacetCount> = buckets
+            .into_iter()
+            .map(|b| FacetCount {
+                value: match b.key {
+                    Key::Str(s) => s,
+                    other => format!("{other:?}"),
+                },
+                count: b.doc_count,
+            })
+            .collect();
+        match name.as_str() {
+            "doc_type" => out.doc_type = counts,
+            "queue" => out.queue = counts,
+            "channel" => out.channel = counts,
+            "month" => out.month = counts,
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The single writer of the index; owned by one stage.
@@ -350,6 +452,10 @@ impl ArchiveWriter {
             if let Some(p) = r.parent_id {
                 d.add_u64(f.parent_id, p.0 as u64);
             }
+            if r.health_data {
+                d.add_text(f.health, "1");
+            }
+            d.add_text(f.month, r.received_at.format("%Y-%m").to_string());
             for (field, value) in [
                 (f.subject, &r.subject),
                 (f.sender, &r.sender),
@@ -394,7 +500,56 @@ pub struct SearchRequest {
     pub queue: Option<String>,
     pub since: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
+    pub channel: Option<String>,
     pub limit: usize,
+    /// Hits to skip (paging).
+    pub offset: usize,
+    /// Count hits per type, queue, channel and month.
+    pub facets: bool,
+    /// What the searching user may see; the default is everything (the operator's CLI).
+    pub access: AccessFilter,
+}
+
+/// Restricts a search to what a user may see, inside the query itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessFilter {
+    /// Only documents of these queues; `None` = all documents.
+    pub queues: Option<Vec<String>>,
+    /// Include health data.
+    pub health: bool,
+}
+
+impl Default for AccessFilter {
+    fn default() -> Self {
+        AccessFilter {
+            queues: None,
+            health: true,
+        }
+    }
+}
+
+impl From<crate::users::Scope> for AccessFilter {
+    fn from(s: crate::users::Scope) -> Self {
+        AccessFilter {
+            queues: s.queues,
+            health: s.health,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Hit counts per facet value (of all hits, not only the page).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub doc_type: Vec<FacetCount>,
+    pub queue: Vec<FacetCount>,
+    pub channel: Vec<FacetCount>,
+    pub month: Vec<FacetCount>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -409,16 +564,19 @@ pub struct Hit {
     pub channel: String,
     pub doc_type: Option<String>,
     pub customer_id: Option<String>,
+    pub queue: Option<String>,
     pub received_at: DateTime<Utc>,
     pub snippet: String,
     /// Byte ranges of `snippet` that matched the query.
     pub highlights: Vec<(usize, usize)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SearchResults {
     pub total: u64,
     pub hits: Vec<Hit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
 }
 
 #[cfg(test)]
@@ -443,6 +601,7 @@ mod tests {
             doc_type: None,
             customer_id: None,
             queue: None,
+            health_data: false,
         }
     }
 

@@ -24,7 +24,17 @@ pub(super) fn run(
         stage: STAGE,
         source,
     };
-    while let Ok(first) = rx.recv() {
+    let mut last_refresh = std::time::Instant::now();
+    loop {
+        if last_refresh.elapsed() >= STALE_INDEX_INTERVAL {
+            refresh_stale_index(shared, &mut writer)?;
+            last_refresh = std::time::Instant::now();
+        }
+        let first = match rx.recv_timeout(STALE_INDEX_INTERVAL) {
+            Ok(m) => m,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
         let mut batch = vec![first];
         while batch.len() < batch_size {
             match rx.try_recv() {
@@ -138,7 +148,40 @@ pub(super) fn run(
             shared.in_flight.complete(Outcome::Done(id));
         }
     }
-    Ok(())
+    refresh_stale_index(shared, &mut writer)
+}
+
+/// How often the stage looks for cases whose index entry went stale.
+const STALE_INDEX_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Re-indexes cases a clerk changed (queue, type, customer) so search and its access filter see
+/// the change. The marks are in the store, so changes made by another process count too.
+fn refresh_stale_index(shared: &Shared, writer: &mut ArchiveWriter) -> Result<(), StageError> {
+    let store_err = |source: StoreError| StageError::Store {
+        stage: STAGE,
+        source,
+    };
+    let index_err = |source| StageError::Index {
+        stage: STAGE,
+        source,
+    };
+    loop {
+        let roots = shared.store.index_pending(256).map_err(store_err)?;
+        if roots.is_empty() {
+            return Ok(());
+        }
+        let records = with_retry("loading index records", || {
+            shared.store.index_records(&roots)
+        })
+        .map_err(store_err)?;
+        writer.upsert(&records).map_err(index_err)?;
+        with_retry("committing the index", || writer.commit()).map_err(index_err)?;
+        shared
+            .store
+            .clear_index_pending(&roots)
+            .map_err(store_err)?;
+        tracing::debug!(cases = roots.len(), "re-indexed changed cases");
+    }
 }
 
 /// Appends tasks not yet in the outbox, then records that they are.

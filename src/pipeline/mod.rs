@@ -28,7 +28,7 @@ use crate::config::Config;
 use crate::index::{ArchiveWriter, IndexError};
 use crate::model::{DocStatus, DocumentId, Intake, Outcome};
 use crate::store::blobs::{BlobError, BlobStore};
-use crate::store::{ExtractionRecord, Store, StoreError};
+use crate::store::{ExtractionRecord, Receipt, Store, StoreError};
 use crate::understand::{Knowledge, KnowledgeError};
 
 /// A stage failed in a way retrying did not fix (the store or index is unusable). The process
@@ -62,6 +62,21 @@ pub enum StageError {
 #[derive(Debug, thiserror::Error)]
 #[error("the pipeline has stopped; the item was not taken")]
 pub struct PipelineStopped;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrySubmitError {
+    #[error("the pipeline is full; try again shortly")]
+    Full,
+    #[error(transparent)]
+    Stopped(#[from] PipelineStopped),
+}
+
+/// Who is told what about an item: its final outcome, and (for callers that answer as soon as
+/// the original is durable, like an HTTP upload) its receipt.
+struct Acks {
+    outcome: oneshot::Sender<Outcome>,
+    received: Option<oneshot::Sender<Receipt>>,
+}
 
 /// receipt → extraction: a received item whose content must be read.
 struct ToExtract {
@@ -133,7 +148,7 @@ pub enum StartError {
 /// handle is dropped.
 #[derive(Clone)]
 pub struct Pipeline {
-    intake_tx: mpsc::Sender<(Intake, oneshot::Sender<Outcome>)>,
+    intake_tx: mpsc::Sender<(Intake, Acks)>,
 }
 
 impl Pipeline {
@@ -144,11 +159,48 @@ impl Pipeline {
         intake: Intake,
     ) -> Result<oneshot::Receiver<Outcome>, PipelineStopped> {
         let (tx, rx) = oneshot::channel();
+        let acks = Acks {
+            outcome: tx,
+            received: None,
+        };
         self.intake_tx
-            .send((intake, tx))
+            .send((intake, acks))
             .await
             .map_err(|_| PipelineStopped)?;
         Ok(rx)
+    }
+
+    /// Hands all items over only if the pipeline has room for all of them now (no waiting).
+    /// Per item, the receiver yields its [`Receipt`] once the original is durably stored and
+    /// recorded; the final outcome is not reported (nothing waits to release an input).
+    pub fn try_submit_all(
+        &self,
+        intakes: Vec<Intake>,
+    ) -> Result<Vec<oneshot::Receiver<Receipt>>, TrySubmitError> {
+        if intakes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let permits = self
+            .intake_tx
+            .try_reserve_many(intakes.len())
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(()) => TrySubmitError::Full,
+                mpsc::error::TrySendError::Closed(()) => PipelineStopped.into(),
+            })?;
+        let mut receipts = Vec::with_capacity(intakes.len());
+        for (intake, permit) in intakes.into_iter().zip(permits) {
+            let (outcome, _) = oneshot::channel();
+            let (received_tx, received_rx) = oneshot::channel();
+            permit.send((
+                intake,
+                Acks {
+                    outcome,
+                    received: Some(received_tx),
+                },
+            ));
+            receipts.push(received_rx);
+        }
+        Ok(receipts)
     }
 }
 

@@ -5,9 +5,9 @@
 
 use chrono::Utc;
 use crossbeam_channel::Sender;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use super::{with_retry, Finish, Shared, StageError, ToExtract};
+use super::{with_retry, Acks, Finish, Shared, StageError, ToExtract};
 use crate::model::{DocStatus, Intake, Outcome, Payload};
 use crate::store::{NewReceipt, Receipt};
 
@@ -15,7 +15,7 @@ const STAGE: &str = "receipt";
 
 pub(super) fn run(
     shared: &Shared,
-    mut intake_rx: mpsc::Receiver<(Intake, oneshot::Sender<Outcome>)>,
+    mut intake_rx: mpsc::Receiver<(Intake, Acks)>,
     extract_tx: Sender<ToExtract>,
     finish_tx: Sender<Finish>,
     batch_size: usize,
@@ -45,7 +45,12 @@ pub(super) fn run(
             "received a batch"
         );
         let received_at = receipts.first().map(|r| r.received_at).unwrap_or_default();
-        for ((intake, ack), receipt) in batch.into_iter().zip(results) {
+        for ((intake, acks), receipt) in batch.into_iter().zip(results) {
+            let ack = acks.outcome;
+            if let Some(received) = acks.received {
+                // The original is durable and recorded: the uploader may be answered.
+                let _ = received.send(receipt.clone());
+            }
             let name_hint = intake.source.filename.clone();
             let bytes = match intake.payload {
                 Payload::Bytes(b) => Some((b, received_at)),
@@ -105,7 +110,7 @@ pub(super) fn run(
 /// Writes every original to the blob store and syncs once; returns the ledger records.
 fn store_originals(
     shared: &Shared,
-    batch: &[(Intake, oneshot::Sender<Outcome>)],
+    batch: &[(Intake, Acks)],
 ) -> Result<Vec<NewReceipt>, StageError> {
     let blob_err = |source| StageError::Blob {
         stage: STAGE,

@@ -1,11 +1,13 @@
 //! Channels that bring items in. Each source hands the pipeline an [`crate::model::Intake`] and
 //! releases its input (moves the file, flags the message) only after the pipeline answered with
 //! the item's [`crate::model::Outcome`]. `folder` watches directories; `files` reads the paths
-//! given to `intake ingest`; `imap` polls mailboxes.
+//! given to `intake ingest`; `imap` polls mailboxes; `upload` takes HTTP uploads and answers
+//! once the originals are durable.
 
 pub mod files;
 pub mod folder;
 pub mod imap;
+pub mod upload;
 
 use std::io::{self, Read};
 use std::path::Path;

@@ -17,6 +17,7 @@ use crate::identify::Identifier;
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, SourceRef, TaskId};
 use crate::ocr::OcrReport;
+use crate::users::User;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -123,6 +124,7 @@ pub struct IndexRecord {
     pub doc_type: Option<String>,
     pub customer_id: Option<String>,
     pub queue: Option<String>,
+    pub health_data: bool,
 }
 
 /// One ledger row as the export shows it.
@@ -225,6 +227,8 @@ pub struct Understanding {
     pub customer_id: Option<String>,
     pub match_confidence: Option<f32>,
     pub match_reason: String,
+    /// Why the case is health data (readable only with the `health` permission), if it is.
+    pub health_data: Option<String>,
     /// The task to create when the case is routed.
     pub task: NewTask,
 }
@@ -245,6 +249,9 @@ pub struct NewTask {
     /// The customer's active contracts.
     pub contracts: Vec<Contract>,
     pub effective_date: Option<chrono::NaiveDate>,
+    /// The case holds health data: only users with the `health` permission see it.
+    #[serde(default)]
+    pub health_data: bool,
 }
 
 /// A task in the central inbox (also the outbox line's schema, see docs/tasks.md).
@@ -323,6 +330,15 @@ pub struct DocumentUnderstanding {
     pub best_type: Option<String>,
     pub customer_id: Option<String>,
     pub match_confidence: Option<f64>,
+    /// Which rules or terms decided the type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub type_explanation: Option<String>,
+    /// How the customer was found (or why not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_reason: Option<String>,
+    /// Why the document is health data (readable only with the `health` permission), if it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_data: Option<String>,
     pub identifiers: Option<serde_json::Value>,
     pub task: Option<serde_json::Value>,
 }
@@ -360,6 +376,76 @@ pub struct ImapPrevious {
     pub document: Option<DocumentId>,
     /// Its action was applied and recorded: nothing more to do for it.
     pub released: bool,
+}
+
+/// What the access checks need of a document: where it sits and whether it is health data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentAccess {
+    pub id: DocumentId,
+    pub root_id: DocumentId,
+    /// The queue of its case's task (after reassignments); `None` until routed.
+    pub queue: Option<String>,
+    pub health_data: bool,
+    pub status: DocStatus,
+}
+
+/// One logged read of a document.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentRead {
+    pub at: DateTime<Utc>,
+    pub user: String,
+    pub document_id: DocumentId,
+    /// `metadata`, `original`, `preview`.
+    pub what: String,
+}
+
+/// Open work of one queue, for the metrics.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueStats {
+    pub queue: String,
+    pub open: u64,
+    pub claimed: u64,
+    pub overdue: u64,
+    /// Receipt time of the oldest open or claimed task.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// Users, sessions and the read log (see [`crate::users`]). Implemented by the same stores as
+/// [`Store`]; kept apart because only the web layer and `intake users` need it.
+pub trait AccessStore: Send + Sync {
+    /// Adds the user or replaces role, departments, permissions and password. True if new.
+    fn upsert_user(&self, user: &User, password_hash: &str) -> Result<bool, StoreError>;
+    /// The user and their password hash.
+    fn user(&self, name: &str) -> Result<Option<(User, String)>, StoreError>;
+    fn users(&self) -> Result<Vec<User>, StoreError>;
+    fn create_session(
+        &self,
+        token_digest: &str,
+        user: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The user of an unexpired session.
+    fn session_user(&self, token_digest: &str) -> Result<Option<User>, StoreError>;
+    fn delete_session(&self, token_digest: &str) -> Result<(), StoreError>;
+    fn log_read(&self, user: &str, document: DocumentId, what: &str) -> Result<(), StoreError>;
+    /// Reads, newest first; of one document or of all.
+    fn document_reads(
+        &self,
+        document: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<DocumentRead>, StoreError>;
+    fn document_access(&self, id: DocumentId) -> Result<Option<DocumentAccess>, StoreError>;
+    /// Quarantined received items and attachments, newest first.
+    fn failures(&self, limit: usize) -> Result<Vec<DocumentRow>, StoreError>;
+    /// Records that a quarantined item was handed to the pipeline again as `new`.
+    fn record_retry(&self, old: DocumentId, new: DocumentId, user: &str) -> Result<(), StoreError>;
+    fn queue_stats(&self) -> Result<Vec<QueueStats>, StoreError>;
+    /// Seconds from receipt to routing of the last `limit` routed items.
+    fn routing_latencies(&self, limit: usize) -> Result<Vec<f64>, StoreError>;
+    /// OCR'd pages so far.
+    fn ocr_pages(&self) -> Result<u64, StoreError>;
+    /// The attachments directly inside a document, in order.
+    fn children(&self, id: DocumentId) -> Result<Vec<DocumentRow>, StoreError>;
 }
 
 /// The ledger and master data. Implementations are safe to share between stage threads.
@@ -425,6 +511,11 @@ pub trait Store: Send + Sync {
     fn type_corrections(&self) -> Result<Vec<(DocumentId, String)>, StoreError>;
 
     fn meta_set(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+
+    /// Cases whose index entry is stale (a clerk changed queue or type), at most `limit`.
+    fn index_pending(&self, limit: usize) -> Result<Vec<DocumentId>, StoreError>;
+    /// The cases were re-indexed.
+    fn clear_index_pending(&self, roots: &[DocumentId]) -> Result<(), StoreError>;
 
     /// The recorded position in an IMAP folder, if it was polled before.
     fn imap_folder_state(&self, mailbox: &str) -> Result<Option<ImapFolderState>, StoreError>;

@@ -17,6 +17,8 @@ use super::{
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
 
+mod access;
+
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -175,6 +177,34 @@ CREATE TABLE renditions (
     UNIQUE (document_id, kind)
 );
 "#,
+    r#"
+ALTER TABLE documents ADD COLUMN health_data TEXT;
+ALTER TABLE tasks ADD COLUMN health_data INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    departments   TEXT NOT NULL DEFAULT '[]',
+    permissions   TEXT NOT NULL DEFAULT '[]',
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+);
+CREATE TABLE document_reads (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    document_id INTEGER NOT NULL,
+    what        TEXT NOT NULL
+);
+CREATE INDEX document_reads_document ON document_reads(document_id, at);
+CREATE TABLE index_pending (root_id INTEGER PRIMARY KEY);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -187,6 +217,14 @@ fn now() -> String {
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// The index no longer matches the store for this case (a clerk changed its queue or type): the
+/// finishing stage re-indexes it (see [`Store::take_index_pending`]).
+fn mark_index_pending(tx: &Transaction, root: DocumentId) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR IGNORE INTO index_pending (root_id) VALUES (?1)")?
+        .execute(params![root.0])?;
+    Ok(())
 }
 
 fn event(
@@ -255,6 +293,7 @@ fn row_to_task(row: &Row) -> rusqlite::Result<Task> {
             effective_date: row
                 .get::<_, Option<String>>("effective_date")?
                 .and_then(|d| d.parse().ok()),
+            health_data: row.get("health_data")?,
         },
     })
 }
@@ -315,7 +354,7 @@ fn write_understanding(
     tx.prepare_cached(
         "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, type_explanation = ?4,
             identifiers = ?5, customer_id = ?6, match_confidence = ?7, match_reason = ?8,
-            queue = ?9, pending_task = ?10, doc_type_best = ?11
+            queue = ?9, pending_task = ?10, doc_type_best = ?11, health_data = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -330,6 +369,7 @@ fn write_understanding(
         u.task.queue,
         task,
         u.best_type,
+        u.health_data,
     ])?;
     for (part, t, c) in &u.part_types {
         let id = match part {
@@ -343,7 +383,7 @@ fn write_understanding(
         }
         tx.prepare_cached(
             "UPDATE documents SET doc_type = ?2, doc_type_confidence = ?3, customer_id = ?4,
-                match_confidence = ?5, queue = ?6 WHERE id = ?1",
+                match_confidence = ?5, queue = ?6, health_data = ?7 WHERE id = ?1",
         )?
         .execute(params![
             id.0,
@@ -351,7 +391,8 @@ fn write_understanding(
             *c as f64,
             u.customer_id,
             u.match_confidence.map(|c| c as f64),
-            u.task.queue
+            u.task.queue,
+            u.health_data,
         ])?;
     }
     tx.prepare_cached(
@@ -537,6 +578,9 @@ impl SqliteStore {
                 best_type: row.get("doc_type_best")?,
                 customer_id: row.get("customer_id")?,
                 match_confidence: row.get("match_confidence")?,
+                health_data: row.get("health_data")?,
+                type_explanation: row.get("type_explanation")?,
+                match_reason: row.get("match_reason")?,
                 identifiers: row
                     .get::<_, Option<String>>("identifiers")?
                     .and_then(|i| serde_json::from_str(&i).ok()),
@@ -573,6 +617,7 @@ impl SqliteStore {
             doc_type: row.get("doc_type")?,
             customer_id: row.get("customer_id")?,
             queue: row.get("queue")?,
+            health_data: row.get::<_, Option<String>>("health_data")?.is_some(),
         })
     }
 }
@@ -581,7 +626,7 @@ impl SqliteStore {
 const DOCUMENT_SELECT: &str = "SELECT d.*, t.queue AS t_queue, t.priority AS t_priority,
     t.due_at AS t_due, t.status AS t_status FROM documents d LEFT JOIN tasks t ON t.id = d.task_id";
 
-const INDEX_COLUMNS: &str = "id, root_id, parent_id, channel, received_at, filename, subject, sender, text, doc_type, customer_id, queue";
+const INDEX_COLUMNS: &str = "id, root_id, parent_id, channel, received_at, filename, subject, sender, text, doc_type, customer_id, queue, health_data";
 const INDEXABLE: &str = "status NOT IN ('quarantined', 'duplicate', 'received')";
 
 impl Store for SqliteStore {
@@ -1002,6 +1047,27 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn index_pending(&self, limit: usize) -> Result<Vec<DocumentId>, StoreError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT root_id FROM index_pending ORDER BY root_id LIMIT ?1")?;
+        let ids = stmt
+            .query_map(params![limit as i64], |r| Ok(DocumentId(r.get(0)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    fn clear_index_pending(&self, roots: &[DocumentId]) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for r in roots {
+            tx.prepare_cached("DELETE FROM index_pending WHERE root_id = ?1")?
+                .execute(params![r.0])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     fn case_content(&self, root: DocumentId) -> Result<CaseContent, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
@@ -1091,8 +1157,9 @@ impl Store for SqliteStore {
                 tx.prepare_cached(
                     "INSERT INTO tasks (root_document_id, queue, priority, due_at, doc_type,
                         doc_type_confidence, explanation, customer_id, match_reason, routing_reason,
-                        identifiers, contracts, documents, effective_date, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+                        identifiers, contracts, documents, effective_date, created_at, updated_at,
+                        health_data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
                 )?
                 .execute(params![
                     root.0,
@@ -1110,6 +1177,7 @@ impl Store for SqliteStore {
                     json(&members),
                     spec.effective_date.map(|d| d.to_string()),
                     at,
+                    spec.health_data,
                 ])?;
                 let id = TaskId(tx.last_insert_rowid());
                 task_event(&tx, id, "intake", "created", Some(&spec.routing_reason))?;
@@ -1208,6 +1276,7 @@ impl Store for SqliteStore {
                     "UPDATE documents SET queue = ?2 WHERE root_id = ?1",
                     params![task.root_document_id.0, queue],
                 )?;
+                mark_index_pending(&tx, task.root_document_id)?;
                 task_event(
                     &tx,
                     id,
@@ -1238,6 +1307,7 @@ impl Store for SqliteStore {
                          WHERE id = ?1",
                     params![task.root_document_id.0, new_type, new_customer, actor],
                 )?;
+                mark_index_pending(&tx, task.root_document_id)?;
                 task_event(
                     &tx,
                     id,

@@ -5,25 +5,11 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::support::{roots, Env};
-
-fn samples() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
-}
+use crate::support::{roots, samples, Env};
 
 /// A workspace with the sample master data imported.
 fn with_sample_customers() -> Env {
-    let env = Env::new();
-    let s = samples();
-    env.ok(&[
-        "customers",
-        "import",
-        "--customers",
-        s.join("customers.csv").to_str().unwrap(),
-        "--contracts",
-        s.join("contracts.csv").to_str().unwrap(),
-    ]);
-    env
+    Env::with_sample_customers("")
 }
 
 fn ingested_samples() -> Env {

@@ -10,3 +10,4 @@ mod folder;
 mod imap;
 mod inbox;
 mod ocr;
+mod web;

@@ -54,11 +54,26 @@ impl Env {
     pub fn with_config(extra: &str) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let config = format!(
-            "data_dir = \"data\"\n\n[[folders]]\npath = \"inbox\"\nchannel = \"scan\"\nstable_after_ms = 300\n\n{extra}"
+            "data_dir = \"data\"\n\n[web]\nlisten = \"127.0.0.1:0\"\n\n[[folders]]\npath = \"inbox\"\nchannel = \"scan\"\nstable_after_ms = 300\n\n{extra}"
         );
         std::fs::write(dir.path().join("intake.toml"), config).unwrap();
         std::fs::create_dir_all(dir.path().join("inbox")).unwrap();
         Env { dir }
+    }
+
+    /// A workspace (see [`Env::with_config`]) with the sample master data imported.
+    pub fn with_sample_customers(extra: &str) -> Env {
+        let env = Env::with_config(extra);
+        let s = samples();
+        env.ok(&[
+            "customers",
+            "import",
+            "--customers",
+            s.join("customers.csv").to_str().unwrap(),
+            "--contracts",
+            s.join("contracts.csv").to_str().unwrap(),
+        ]);
+        env
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -94,10 +109,15 @@ impl Env {
     }
 
     pub fn serve(&self) -> Serve {
+        self.spawn_serve(&[])
+    }
+
+    fn spawn_serve(&self, args: &[&str]) -> Serve {
         let log = std::fs::File::create(self.path("serve.log")).unwrap();
         let child = self
             .command()
             .arg("serve")
+            .args(args)
             .env("INTAKE_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -105,6 +125,48 @@ impl Env {
             .spawn()
             .unwrap();
         Serve(child)
+    }
+
+    /// `intake serve` with the API on a free loopback port; returns once `/healthz` answers.
+    pub fn serve_web(&self) -> (Serve, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let serve = self.spawn_serve(&["--listen", &format!("127.0.0.1:{port}")]);
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = reqwest::blocking::get(format!("{base}/healthz")) {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not answer on {base}:\n{}",
+                std::fs::read_to_string(self.path("serve.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (serve, base)
+    }
+
+    /// Adds a user with the password `geheim1234`.
+    pub fn add_user(&self, name: &str, role: &str, extra: &[&str]) {
+        std::fs::write(self.path("pw.txt"), "geheim1234\n").unwrap();
+        let mut args = vec![
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-file",
+            "pw.txt",
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args);
     }
 
     pub fn export(&self) -> Vec<Value> {
@@ -168,6 +230,11 @@ impl Env {
         )
         .unwrap()
     }
+}
+
+/// The repository's `samples/`.
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -1,0 +1,232 @@
+//! Who is calling: logins (argon2 check, a random token whose SHA-256 is the session key), the
+//! session cookie for browsers, `Authorization: Bearer` for scripts, and the extractors
+//! handlers use to get the [`User`].
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, WebState};
+use crate::users::{hash_password, new_token, token_digest, verify_password, User};
+
+/// The browser's session cookie.
+pub const COOKIE: &str = "intake_session";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("user name or password is wrong")]
+    Wrong,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// A started session.
+#[derive(Debug, Serialize)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// A hash to check against when the user does not exist, so both cases take the same time.
+fn decoy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password("decoy password for unknown users").unwrap_or_default())
+}
+
+/// Checks name and password and starts a session.
+pub async fn login(
+    state: &Arc<WebState>,
+    name: String,
+    password: String,
+) -> Result<Session, LoginError> {
+    let hours = state.config.web.session_hours;
+    let session = state
+        .blocking(move |s| {
+            let found = s.access.user(&name)?;
+            let hash = found
+                .as_ref()
+                .map(|(_, h)| h.as_str())
+                .unwrap_or_else(|| decoy_hash());
+            let ok = verify_password(hash, &password);
+            let Some((user, _)) = found.filter(|_| ok) else {
+                return Ok(None);
+            };
+            let token = new_token();
+            let expires_at = Utc::now() + chrono::Duration::hours(hours as i64);
+            s.access
+                .create_session(&token_digest(&token), &user.name, expires_at)?;
+            Ok(Some(Session {
+                token,
+                expires_at,
+                user,
+            }))
+        })
+        .await?;
+    match session {
+        Some(s) => {
+            tracing::info!(user = %s.user.name, "login");
+            Ok(s)
+        }
+        None => {
+            tracing::warn!("failed login");
+            Err(LoginError::Wrong)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    pub user: String,
+    pub password: String,
+}
+
+/// `POST /api/login`: `{"user", "password"}` → `{"token", "expires_at", "user"}`.
+pub async fn api_login(
+    State(state): State<Arc<WebState>>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<Session>, ApiError> {
+    match login(&state, req.user, req.password).await {
+        Ok(s) => Ok(Json(s)),
+        Err(LoginError::Wrong) => Err(ApiError::Unauthenticated),
+        Err(LoginError::Api(e)) => Err(e),
+    }
+}
+
+/// `POST /api/logout`: ends the session of the token or cookie.
+pub async fn api_logout(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    end_session(&state, &headers).await?;
+    Ok((
+        [(header::SET_COOKIE, clear_cookie())],
+        Json(serde_json::json!({})),
+    )
+        .into_response())
+}
+
+pub async fn end_session(state: &Arc<WebState>, headers: &HeaderMap) -> Result<(), ApiError> {
+    if let Some(token) = presented_token(headers) {
+        state
+            .blocking(move |s| Ok(s.access.delete_session(&token_digest(&token))?))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The session cookie for a login: HttpOnly, SameSite=Strict (no cross-site requests carry
+/// it, which is the UI's protection against forged form posts).
+pub fn session_cookie(state: &WebState, session: &Session) -> HeaderValue {
+    let secure = if state.config.web.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+        session.token
+    ))
+    .expect("hex token is a valid header value")
+}
+
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("intake_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// The bearer token, else the session cookie.
+fn presented_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return auth
+            .strip_prefix("Bearer ")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|t| !t.is_empty())
+}
+
+async fn user_of(state: &Arc<WebState>, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
+    let Some(token) = presented_token(headers) else {
+        return Ok(None);
+    };
+    state
+        .blocking(move |s| Ok(s.access.session_user(&token_digest(&token))?))
+        .await
+}
+
+/// The logged-in user of an API request; 401 otherwise.
+pub struct Caller(pub User);
+
+impl FromRequestParts<Arc<WebState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<WebState>,
+    ) -> Result<Self, Self::Rejection> {
+        match user_of(state, &parts.headers).await? {
+            Some(u) => Ok(Caller(u)),
+            None => Err(ApiError::Unauthenticated),
+        }
+    }
+}
+
+/// The logged-in user of a page; otherwise the browser is sent to the login page.
+pub struct Visitor(pub User);
+
+pub enum PageRejection {
+    Login(String),
+    Error(ApiError),
+}
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        match self {
+            PageRejection::Login(next) => Redirect::to(&format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+            ))
+            .into_response(),
+            PageRejection::Error(e) => e.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<Arc<WebState>> for Visitor {
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<WebState>,
+    ) -> Result<Self, Self::Rejection> {
+        match user_of(state, &parts.headers).await {
+            Ok(Some(u)) => Ok(Visitor(u)),
+            Ok(None) => Err(PageRejection::Login(
+                parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "/".into()),
+            )),
+            Err(e) => Err(PageRejection::Error(e)),
+        }
+    }
+}
