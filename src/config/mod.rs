@@ -3,6 +3,7 @@
 //! watched folder `./inbox`); gives a validated [`Config`]. Unknown keys are rejected and every
 //! problem is reported at once, each naming its key.
 
+mod cases;
 mod imap;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use cases::{default_templates, CasesConfig, ImpulsesConfig, StepConfig, TemplateConfig};
 pub use imap::{ImapAccountConfig, ImapAction, ImapTls};
 
 /// Where a configuration is looked for when `--config` is not given.
@@ -44,6 +46,11 @@ pub struct Config {
     /// IMAP accounts (`[[imap]]` tables); each is a channel.
     pub imap: Vec<ImapAccountConfig>,
     pub ocr: OcrConfig,
+    pub cases: CasesConfig,
+    pub impulses: ImpulsesConfig,
+    /// Process steps per document type; a table replaces the built-in one for its type.
+    #[serde(deserialize_with = "cases::merge_templates")]
+    pub templates: BTreeMap<String, TemplateConfig>,
 }
 
 impl Default for Config {
@@ -59,6 +66,9 @@ impl Default for Config {
             inbox: InboxConfig::default(),
             ocr: OcrConfig::default(),
             imap: Vec::new(),
+            cases: CasesConfig::default(),
+            impulses: ImpulsesConfig::default(),
+            templates: default_templates(),
         }
     }
 }
@@ -537,6 +547,9 @@ impl Config {
         if let Some(p) = self.classify.classifiers_dir.as_mut() {
             fix(p);
         }
+        if let Some(p) = self.impulses.rules_file.as_mut() {
+            fix(p);
+        }
         for f in &mut self.folders {
             fix(&mut f.path);
             if let Some(p) = f.processed_dir.as_mut() {
@@ -701,6 +714,8 @@ impl Config {
             problems.push("index.writer_memory_mb: must be at least 15".into());
         }
         self.ocr.problems(&mut problems);
+        self.cases.problems(&mut problems);
+        cases::template_problems(&self.templates, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

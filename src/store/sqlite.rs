@@ -17,6 +17,8 @@ use super::{
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
 
+mod cases;
+
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -175,6 +177,8 @@ CREATE TABLE renditions (
     UNIQUE (document_id, kind)
 );
 "#,
+    // Cases across channels, impulses and process steps on tasks (issue 7).
+    cases::MIGRATION,
 ];
 
 pub struct SqliteStore {
@@ -256,6 +260,7 @@ fn row_to_task(row: &Row) -> rusqlite::Result<Task> {
                 .get::<_, Option<String>>("effective_date")?
                 .and_then(|d| d.parse().ok()),
         },
+        case: cases::task_case_info(row)?,
     })
 }
 
@@ -289,6 +294,7 @@ fn row_to_customer(r: &Row) -> rusqlite::Result<Customer> {
         email: r.get("email")?,
         phone: r.get("phone")?,
         iban: r.get("iban")?,
+        advertising_objection: r.get("advertising_objection")?,
     })
 }
 
@@ -302,6 +308,44 @@ fn row_to_contract(r: &Row) -> rusqlite::Result<Contract> {
             .get::<_, Option<String>>("start_date")?
             .and_then(|d| d.parse().ok()),
     })
+}
+
+/// Inserts the task of a case (`members`: its documents) and points the documents at it.
+fn insert_task(
+    tx: &Transaction,
+    root: DocumentId,
+    spec: &NewTask,
+    members: &[i64],
+) -> rusqlite::Result<TaskId> {
+    tx.prepare_cached(
+        "INSERT INTO tasks (root_document_id, queue, priority, due_at, doc_type,
+            doc_type_confidence, explanation, customer_id, match_reason, routing_reason,
+            identifiers, contracts, documents, effective_date, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?
+    .execute(params![
+        root.0,
+        spec.queue,
+        spec.priority.as_str(),
+        spec.due_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        spec.doc_type,
+        spec.doc_type_confidence as f64,
+        spec.explanation,
+        spec.customer_id,
+        spec.match_reason,
+        spec.routing_reason,
+        json(&spec.identifiers),
+        json(&spec.contracts),
+        json(&members),
+        spec.effective_date.map(|d| d.to_string()),
+        now(),
+    ])?;
+    let id = TaskId(tx.last_insert_rowid());
+    task_event(tx, id, "intake", "created", Some(&spec.routing_reason))?;
+    tx.prepare_cached("UPDATE documents SET task_id = ?2 WHERE root_id = ?1")?
+        .execute(params![root.0, id.0])?;
+    Ok(id)
 }
 
 /// Records a case's understanding and moves it to `classified`. `children` resolves
@@ -553,6 +597,9 @@ impl SqliteStore {
             },
             ocr: ocr_report.and_then(|o| serde_json::from_str(&o).ok()),
             renditions: Vec::new(),
+            case_id: row
+                .get::<_, Option<i64>>("case_id")?
+                .map(crate::cases::CaseId),
         })
     }
 
@@ -920,14 +967,14 @@ impl Store for SqliteStore {
         for c in rows {
             tx.prepare_cached(
                 "INSERT INTO customers (customer_id, salutation, first_name, last_name, birth_date,
-                    street, house_number, postcode, city, email, phone, iban)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                    street, house_number, postcode, city, email, phone, iban, advertising_objection)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (customer_id) DO UPDATE SET salutation = excluded.salutation,
                     first_name = excluded.first_name, last_name = excluded.last_name,
                     birth_date = excluded.birth_date, street = excluded.street,
                     house_number = excluded.house_number, postcode = excluded.postcode,
                     city = excluded.city, email = excluded.email, phone = excluded.phone,
-                    iban = excluded.iban",
+                    iban = excluded.iban, advertising_objection = excluded.advertising_objection",
             )?
             .execute(params![
                 c.customer_id,
@@ -942,6 +989,7 @@ impl Store for SqliteStore {
                 c.email,
                 c.phone,
                 c.iban,
+                c.advertising_objection,
             ])?;
         }
         tx.commit()?;
@@ -1087,34 +1135,7 @@ impl Store for SqliteStore {
                     )?
                     .query_map(params![root.0], |r| r.get(0))?
                     .collect::<Result<_, _>>()?;
-                let at = now();
-                tx.prepare_cached(
-                    "INSERT INTO tasks (root_document_id, queue, priority, due_at, doc_type,
-                        doc_type_confidence, explanation, customer_id, match_reason, routing_reason,
-                        identifiers, contracts, documents, effective_date, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
-                )?
-                .execute(params![
-                    root.0,
-                    spec.queue,
-                    spec.priority.as_str(),
-                    spec.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    spec.doc_type,
-                    spec.doc_type_confidence as f64,
-                    spec.explanation,
-                    spec.customer_id,
-                    spec.match_reason,
-                    spec.routing_reason,
-                    json(&spec.identifiers),
-                    json(&spec.contracts),
-                    json(&members),
-                    spec.effective_date.map(|d| d.to_string()),
-                    at,
-                ])?;
-                let id = TaskId(tx.last_insert_rowid());
-                task_event(&tx, id, "intake", "created", Some(&spec.routing_reason))?;
-                tx.prepare_cached("UPDATE documents SET task_id = ?2 WHERE root_id = ?1")?
-                    .execute(params![root.0, id.0])?;
+                let id = insert_task(&tx, *root, &spec, &members)?;
                 created.push(id);
             }
             tx.prepare_cached(
@@ -1142,9 +1163,12 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Task>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT * FROM tasks WHERE (?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR status = ?2)
+            "SELECT * FROM tasks
+             WHERE (?1 IS NULL OR queue = ?1
+                    OR EXISTS (SELECT 1 FROM json_each(tasks.also_queues) WHERE value = ?1))
+               AND (?2 IS NULL OR status = ?2)
              ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-                      due_at, id",
+                      new_documents = '[]', due_at, id",
         )?;
         let rows = stmt
             .query_map(params![queue, status.map(|s| s.as_str())], row_to_task)?
@@ -1253,6 +1277,9 @@ impl Store for SqliteStore {
             }
         })();
         result.map_err(StoreError::from)?;
+        // A clerk acted on the task: the documents that arrived since are seen; a corrected
+        // type is the case's type too.
+        cases::after_clerk_action(&tx, &task, change).map_err(StoreError::from)?;
         if matches!(change, TaskChange::Claim) && task.status != TaskStatus::Open {
             return Err(invalid("claim"));
         }

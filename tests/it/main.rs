@@ -4,6 +4,7 @@
 mod dovecot;
 mod support;
 
+mod cases;
 mod cli;
 mod crash;
 mod folder;
