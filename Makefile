@@ -28,11 +28,13 @@ lint: deps
 
 ## Ingest 10,000 generated e-mails and 1,000 PDFs; prints docs/s, peak RSS, search p50/p99.
 ## Then OCR: pages/s and character error rate of intake vs the tesseract CLI on generated scans,
-## and 1,000 e-mails with attachments taken from a local Dovecot (messages/s).
+## and 1,000 e-mails with attachments taken from a local Dovecot (messages/s); case linking with
+## 1,000,000 documents in the store (ms per document).
 bench: build
 	$(CARGO) bench --locked --bench ingest
 	$(CARGO) bench --locked --bench ocr
 	$(CARGO) bench --locked --bench imap
+	$(CARGO) bench --locked --bench cases
 
 clean:
 	rm -rf target data inbox
