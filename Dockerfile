@@ -12,4 +12,5 @@ COPY --from=build /src/target/release/intake /usr/local/bin/intake
 COPY samples /srv/intake/samples
 WORKDIR /srv/intake
 ENV OMP_THREAD_LIMIT=1
-CMD ["intake", "serve"]
+EXPOSE 8080
+CMD ["intake", "serve", "--listen", "0.0.0.0:8080"]

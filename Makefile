@@ -16,6 +16,13 @@ build: deps
 ## watched folder ./inbox). Stop with Ctrl-C.
 run: build
 	$(INTAKE) customers import --customers samples/customers.csv --contracts samples/contracts.csv
+	@# First run: a web UI user `admin` with a random password in data/admin-password.
+	@if [ -z "$$($(INTAKE) users list)" ]; then \
+	  mkdir -p data && head -c 18 /dev/urandom | base64 > data/admin-password && \
+	  chmod 600 data/admin-password && \
+	  $(INTAKE) users add admin --role admin --permission health --password-file data/admin-password; \
+	fi
+	@echo "web UI: http://127.0.0.1:8080  (user admin, password in data/admin-password)"
 	$(INTAKE) serve
 
 ## Format check and the whole test suite.
@@ -28,11 +35,13 @@ lint: deps
 
 ## Ingest 10,000 generated e-mails and 1,000 PDFs; prints docs/s, peak RSS, search p50/p99.
 ## Then OCR: pages/s and character error rate of intake vs the tesseract CLI on generated scans,
-## and 1,000 e-mails with attachments taken from a local Dovecot (messages/s).
+## and 1,000 e-mails with attachments taken from a local Dovecot (messages/s); case linking with
+## 1,000,000 documents in the store (ms per document).
 bench: build
 	$(CARGO) bench --locked --bench ingest
 	$(CARGO) bench --locked --bench ocr
 	$(CARGO) bench --locked --bench imap
+	$(CARGO) bench --locked --bench cases
 
 clean:
 	rm -rf target data inbox

@@ -6,17 +6,11 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use intake::index::{ArchiveIndex, SearchRequest};
 use intake::samples::{generate_corpus, CorpusSpec};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{env_usize, percentile};
 
 struct Run {
     files: usize,
@@ -77,11 +71,6 @@ fn understanding_cost(work: &Path) {
         per_doc * 1e6,
         matched
     );
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
 }
 
 fn main() {

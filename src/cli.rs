@@ -9,6 +9,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+mod cases;
+
 use crate::app::App;
 use crate::config::Config;
 use crate::index::{Hit, SearchRequest};
@@ -109,6 +111,16 @@ pub enum Command {
         #[command(subcommand)]
         action: TasksAction,
     },
+    /// Cases: documents about one concern across channels (show, list, split, merge)
+    Cases {
+        #[command(subcommand)]
+        action: cases::CasesAction,
+    },
+    /// Reports over the inbox
+    Report {
+        #[command(subcommand)]
+        what: cases::ReportWhat,
+    },
     /// Train the text model from labelled files (and clerks' corrections)
     Train {
         /// JSON lines: {"file", "doc_type", …}
@@ -205,6 +217,31 @@ pub enum TasksAction {
         /// One JSON object per line (the outbox schema)
         #[arg(long)]
         json: bool,
+    },
+    /// One task: case, documents, process steps and impulses
+    Show {
+        id: i64,
+        /// The outbox schema
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a process step off (number or id; --undo to reopen it)
+    Step {
+        id: i64,
+        step: String,
+        #[arg(long)]
+        undo: bool,
+        #[arg(long, env = "USER", default_value = "clerk")]
+        user: String,
+    },
+    /// Record the outcome of an impulse (by its rule id)
+    Impulse {
+        id: i64,
+        rule: String,
+        #[arg(long, value_enum)]
+        outcome: crate::impulses::ImpulseOutcome,
+        #[arg(long, env = "USER", default_value = "clerk")]
+        user: String,
     },
     /// Take a task
     Claim {
@@ -434,6 +471,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tasks { action } => tasks_command(&app, action),
+        Command::Cases { action } => cases::cases_command(&app, action),
+        Command::Report { what } => cases::report_command(&app, what),
         Command::Train {
             labels,
             root,
@@ -660,7 +699,7 @@ fn tasks_command(app: &App, action: TasksAction) -> anyhow::Result<ExitCode> {
                 } else {
                     writeln!(
                         out,
-                        "#{:<5} {:<11} {:<7} {:<8} due {} {:<20} {:<10} {}",
+                        "#{:<5} {:<11} {:<7} {:<8} due {} {:<20} {:<10} {}{}",
                         t.id,
                         t.spec.queue,
                         t.status.as_str(),
@@ -668,12 +707,36 @@ fn tasks_command(app: &App, action: TasksAction) -> anyhow::Result<ExitCode> {
                         t.spec.due_at.format("%Y-%m-%d %H:%M"),
                         t.spec.doc_type,
                         t.spec.customer_id.as_deref().unwrap_or("-"),
-                        t.spec.routing_reason
+                        t.spec.routing_reason,
+                        cases::task_markers(t)
                     )?;
                 }
             }
             return Ok(ExitCode::SUCCESS);
         }
+        TasksAction::Show { id, json } => {
+            let t = app.store.task(TaskId(id))?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &t)?;
+                writeln!(out)?;
+            } else {
+                cases::print_task(&mut out, &t)?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        TasksAction::Step {
+            id,
+            step,
+            undo,
+            user,
+        } => return cases::check_step(app, id, &step, undo, &user),
+        TasksAction::Impulse {
+            id,
+            rule,
+            outcome,
+            user,
+        } => return cases::impulse_outcome(app, id, &rule, outcome, &user),
         TasksAction::Claim { id, user } => (id, TaskChange::Claim, user),
         TasksAction::Done { id, user } => (id, TaskChange::Done, user),
         TasksAction::Reassign { id, queue, user } => (id, TaskChange::Reassign { queue }, user),

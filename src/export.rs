@@ -54,6 +54,7 @@ struct ExportedDocument<'a> {
     match_confidence: Option<f64>,
     identifiers: Option<&'a Value>,
     task: Option<&'a Value>,
+    case_id: Option<crate::cases::CaseId>,
     renditions: &'a [Rendition],
     ocr: Option<OcrSummary<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,6 +120,7 @@ fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
         match_confidence: row.understanding.match_confidence,
         identifiers: row.understanding.identifiers.as_ref(),
         task: row.understanding.task.as_ref(),
+        case_id: row.case_id,
         renditions: &row.renditions,
         ocr: row.ocr.as_ref().map(OcrSummary::of),
         text: row.text.as_deref(),

@@ -4,6 +4,7 @@
 //! command line. See ARCHITECTURE.md for the flow.
 
 pub mod app;
+pub mod cases;
 pub mod classify;
 pub mod cli;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod eval;
 pub mod export;
 pub mod extract;
 pub mod identify;
+pub mod impulses;
 pub mod inbox;
 pub mod index;
 pub mod model;

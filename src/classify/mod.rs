@@ -280,6 +280,11 @@ impl Classifier {
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            // The impulse rules live beside the type rules but are not one.
+            .filter(|p| {
+                p.file_name()
+                    .is_none_or(|n| n != crate::impulses::RULES_FILE)
+            })
             .collect();
         files.sort();
         let mut sources = Vec::new();
@@ -357,13 +362,8 @@ impl Classifier {
                 line,
                 message,
             };
-            let rules: RuleFile = toml::from_str(text).map_err(|e| {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                    .unwrap_or(0);
-                at(line, e.message().to_string())
-            })?;
+            let rules: RuleFile = toml::from_str(text)
+                .map_err(|e| at(toml_error_line(text, &e), e.message().to_string()))?;
             let Some(doc_type) = DocType::parse(&rules.doc_type) else {
                 return Err(at(
                     line_of(text, "type"),
@@ -525,7 +525,21 @@ impl Classifier {
     }
 }
 
-fn line_of(text: &str, needle: &str) -> usize {
+/// 1-based line of a TOML parse error (0 if unknown).
+pub(crate) fn toml_error_line(text: &str, e: &toml::de::Error) -> usize {
+    e.span()
+        .map(|s| {
+            text.as_bytes()[..s.start.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
+        })
+        .unwrap_or(0)
+}
+
+/// 1-based line of the first line containing `needle` (0 if none), for file:line errors.
+pub(crate) fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
         .position(|l| l.contains(needle))
         .map(|i| i + 1)

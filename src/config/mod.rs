@@ -3,6 +3,7 @@
 //! watched folder `./inbox`); gives a validated [`Config`]. Unknown keys are rejected and every
 //! problem is reported at once, each naming its key.
 
+mod cases;
 mod imap;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use cases::{default_templates, CasesConfig, ImpulsesConfig, StepConfig, TemplateConfig};
 pub use imap::{ImapAccountConfig, ImapAction, ImapTls};
 
 /// Where a configuration is looked for when `--config` is not given.
@@ -48,6 +50,11 @@ pub struct Config {
     pub web: WebConfig,
     /// What counts as health data (readable only with the `health` permission).
     pub privacy: PrivacyConfig,
+    pub cases: CasesConfig,
+    pub impulses: ImpulsesConfig,
+    /// Process steps per document type; a table replaces the built-in one for its type.
+    #[serde(deserialize_with = "cases::merge_templates")]
+    pub templates: BTreeMap<String, TemplateConfig>,
 }
 
 impl Default for Config {
@@ -65,6 +72,9 @@ impl Default for Config {
             imap: Vec::new(),
             web: WebConfig::default(),
             privacy: PrivacyConfig::default(),
+            cases: CasesConfig::default(),
+            impulses: ImpulsesConfig::default(),
+            templates: default_templates(),
         }
     }
 }
@@ -613,6 +623,9 @@ impl Config {
         if let Some(p) = self.classify.classifiers_dir.as_mut() {
             fix(p);
         }
+        if let Some(p) = self.impulses.rules_file.as_mut() {
+            fix(p);
+        }
         for f in &mut self.folders {
             fix(&mut f.path);
             if let Some(p) = f.processed_dir.as_mut() {
@@ -808,6 +821,8 @@ impl Config {
             problems.push("index.writer_memory_mb: must be at least 15".into());
         }
         self.ocr.problems(&mut problems);
+        self.cases.problems(&mut problems);
+        cases::template_problems(&self.templates, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

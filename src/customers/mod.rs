@@ -86,6 +86,9 @@ struct CustomerCsv {
     email: String,
     phone: String,
     iban: String,
+    /// Optional column: `1`/`true`/`ja`/`yes`/`x` = objected; empty or absent = not.
+    #[serde(default)]
+    advertising_objection: String,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +124,16 @@ fn customer_row(r: CustomerCsv) -> Result<Customer, String> {
         problems.push(e);
         None
     });
+    let objection = match r.advertising_objection.trim().to_lowercase().as_str() {
+        "" | "0" | "false" | "nein" | "no" | "n" => false,
+        "1" | "true" | "ja" | "yes" | "j" | "y" | "x" => true,
+        other => {
+            problems.push(format!(
+                "advertising_objection: {other:?} is not yes/no (1, true, ja / 0, false, nein, empty)"
+            ));
+            false
+        }
+    };
     let iban = r.iban.split_whitespace().collect::<String>().to_uppercase();
     if !iban.is_empty() && iban.parse::<iban::Iban>().is_err() {
         problems.push(format!("iban: {:?} is not a valid IBAN", r.iban));
@@ -141,6 +154,7 @@ fn customer_row(r: CustomerCsv) -> Result<Customer, String> {
         email: r.email.trim().to_lowercase(),
         phone: r.phone.trim().to_string(),
         iban,
+        advertising_objection: objection,
     })
 }
 

@@ -408,6 +408,7 @@ mod tests {
             email: email.into(),
             phone: String::new(),
             iban: iban.into(),
+            advertising_objection: false,
         }
     }
 

@@ -2,6 +2,8 @@
 //! receipt) and what its task carries. Routing is a pure function of the document type, the
 //! customer match and the config; a task that cannot be routed safely goes to manual triage.
 
+pub mod templates;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 

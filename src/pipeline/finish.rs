@@ -1,7 +1,8 @@
 //! Finish stage: the one thread that owns the index writer. Per batch it records extraction
 //! results (after one sync of the attachments' blobs), then moves every item through
 //! understanding (type, identifiers, customer: [`crate::understand`]), indexing (one index
-//! commit per batch) and routing (one task per case, appended to the outbox), writing each
+//! commit per batch) and routing (each item joins its open case or opens a case with a task:
+//! [`crate::cases`]; tasks are appended to the outbox), writing each
 //! state to the ledger, and finally answers the sources.
 
 use crossbeam_channel::Receiver;
@@ -128,11 +129,13 @@ pub(super) fn run(
         }
 
         mark(2);
-        // Routing: one task per case in its queue, then the outbox.
+        // Routing: each item joins its open case or opens one with a task, then the outbox.
         let to_route = before(DocStatus::Routed);
         if !to_route.is_empty() {
-            with_retry("creating tasks", || shared.store.create_tasks(&to_route))
-                .map_err(store_err)?;
+            with_retry("routing into cases", || {
+                shared.store.route_cases(&to_route, &shared.cases)
+            })
+            .map_err(store_err)?;
             flush_outbox(shared)?;
         }
         mark(3);

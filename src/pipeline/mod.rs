@@ -132,6 +132,8 @@ struct Shared {
     blobs: BlobStore,
     in_flight: InFlight,
     knowledge: Knowledge,
+    /// Case linking, impulses and process templates for routing.
+    cases: crate::cases::CaseRules,
     /// The task outbox file.
     outbox: PathBuf,
 }
@@ -142,6 +144,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Knowledge(#[from] KnowledgeError),
+    #[error(transparent)]
+    Impulses(#[from] crate::impulses::ImpulseError),
 }
 
 /// The handle sources submit to. Cheap to clone; the pipeline drains and stops when every
@@ -244,6 +248,7 @@ pub fn start(
         blobs,
         in_flight: InFlight::default(),
         knowledge,
+        cases: crate::cases::CaseRules::from_config(config)?,
         outbox,
     });
     // Tasks a crash kept from the outbox go out first.

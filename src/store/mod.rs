@@ -155,6 +155,8 @@ pub struct DocumentRow {
     pub understanding: DocumentUnderstanding,
     pub ocr: Option<OcrReport>,
     pub renditions: Vec<Rendition>,
+    /// The case the document belongs to, once routed.
+    pub case_id: Option<crate::cases::CaseId>,
 }
 
 /// A customer master-data row (fixed CSV format `customers.csv`).
@@ -172,6 +174,10 @@ pub struct Customer {
     pub email: String,
     pub phone: String,
     pub iban: String,
+    /// The customer objected to advertising (optional CSV column `advertising_objection`): no
+    /// impulses.
+    #[serde(default)]
+    pub advertising_objection: bool,
 }
 
 /// A contract row (fixed CSV format `contracts.csv`).
@@ -267,6 +273,9 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
     #[serde(flatten)]
     pub spec: NewTask,
+    /// Case, impulses and process steps.
+    #[serde(flatten)]
+    pub case: crate::cases::TaskCaseInfo,
 }
 
 /// A clerk's action on a task.
@@ -294,6 +303,9 @@ pub enum TaskError {
         status: &'static str,
         action: &'static str,
     },
+    /// A step or impulse the task does not have, or a similar refusal.
+    #[error("task {id}: {message}")]
+    Invalid { id: TaskId, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -449,7 +461,7 @@ pub trait AccessStore: Send + Sync {
 }
 
 /// The ledger and master data. Implementations are safe to share between stage threads.
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + crate::cases::CaseStore {
     /// Records received items in one transaction (their blobs must already be durable).
     fn record_receipts(&self, receipts: &[NewReceipt]) -> Result<Vec<Receipt>, StoreError>;
     /// Records extraction results (children's blobs must already be durable): the item moves to

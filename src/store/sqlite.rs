@@ -18,6 +18,7 @@ use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
 
 mod access;
+mod cases;
 
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -205,6 +206,8 @@ CREATE TABLE document_reads (
 CREATE INDEX document_reads_document ON document_reads(document_id, at);
 CREATE TABLE index_pending (root_id INTEGER PRIMARY KEY);
 "#,
+    // Cases across channels, impulses and process steps on tasks (issue 7).
+    cases::MIGRATION,
 ];
 
 pub struct SqliteStore {
@@ -295,6 +298,7 @@ fn row_to_task(row: &Row) -> rusqlite::Result<Task> {
                 .and_then(|d| d.parse().ok()),
             health_data: row.get("health_data")?,
         },
+        case: cases::task_case_info(row)?,
     })
 }
 
@@ -328,6 +332,7 @@ fn row_to_customer(r: &Row) -> rusqlite::Result<Customer> {
         email: r.get("email")?,
         phone: r.get("phone")?,
         iban: r.get("iban")?,
+        advertising_objection: r.get("advertising_objection")?,
     })
 }
 
@@ -341,6 +346,45 @@ fn row_to_contract(r: &Row) -> rusqlite::Result<Contract> {
             .get::<_, Option<String>>("start_date")?
             .and_then(|d| d.parse().ok()),
     })
+}
+
+/// Inserts the task of a case (`members`: its documents) and points the documents at it.
+fn insert_task(
+    tx: &Transaction,
+    root: DocumentId,
+    spec: &NewTask,
+    members: &[i64],
+) -> rusqlite::Result<TaskId> {
+    tx.prepare_cached(
+        "INSERT INTO tasks (root_document_id, queue, priority, due_at, doc_type,
+            doc_type_confidence, explanation, customer_id, match_reason, routing_reason,
+            identifiers, contracts, documents, effective_date, created_at, updated_at, health_data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
+    )?
+    .execute(params![
+        root.0,
+        spec.queue,
+        spec.priority.as_str(),
+        spec.due_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        spec.doc_type,
+        spec.doc_type_confidence as f64,
+        spec.explanation,
+        spec.customer_id,
+        spec.match_reason,
+        spec.routing_reason,
+        json(&spec.identifiers),
+        json(&spec.contracts),
+        json(&members),
+        spec.effective_date.map(|d| d.to_string()),
+        now(),
+        spec.health_data,
+    ])?;
+    let id = TaskId(tx.last_insert_rowid());
+    task_event(tx, id, "intake", "created", Some(&spec.routing_reason))?;
+    tx.prepare_cached("UPDATE documents SET task_id = ?2 WHERE root_id = ?1")?
+        .execute(params![root.0, id.0])?;
+    Ok(id)
 }
 
 /// Records a case's understanding and moves it to `classified`. `children` resolves
@@ -597,6 +641,9 @@ impl SqliteStore {
             },
             ocr: ocr_report.and_then(|o| serde_json::from_str(&o).ok()),
             renditions: Vec::new(),
+            case_id: row
+                .get::<_, Option<i64>>("case_id")?
+                .map(crate::cases::CaseId),
         })
     }
 
@@ -626,8 +673,13 @@ impl SqliteStore {
 const DOCUMENT_SELECT: &str = "SELECT d.*, t.queue AS t_queue, t.priority AS t_priority,
     t.due_at AS t_due, t.status AS t_status FROM documents d LEFT JOIN tasks t ON t.id = d.task_id";
 
-const INDEX_COLUMNS: &str = "id, root_id, parent_id, channel, received_at, filename, subject, sender, text, doc_type, customer_id, queue, health_data";
-const INDEXABLE: &str = "status NOT IN ('quarantined', 'duplicate', 'received')";
+/// A document as the index sees it; its queue is its case task's (it may have joined a case
+/// routed elsewhere, or been reassigned), which is what the search access filter needs.
+const INDEX_COLUMNS: &str =
+    "d.id, d.root_id, d.parent_id, d.channel, d.received_at, d.filename, d.subject,
+    d.sender, d.text, d.doc_type, d.customer_id, COALESCE(t.queue, d.queue) AS queue, d.health_data
+    FROM documents d LEFT JOIN tasks t ON t.id = d.task_id";
+const INDEXABLE: &str = "d.status NOT IN ('quarantined', 'duplicate', 'received')";
 
 impl Store for SqliteStore {
     fn record_receipts(&self, receipts: &[NewReceipt]) -> Result<Vec<Receipt>, StoreError> {
@@ -920,7 +972,7 @@ impl Store for SqliteStore {
     fn index_records(&self, roots: &[DocumentId]) -> Result<Vec<IndexRecord>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {INDEX_COLUMNS} FROM documents WHERE root_id = ?1 AND {INDEXABLE} ORDER BY id"
+            "SELECT {INDEX_COLUMNS} WHERE d.root_id = ?1 AND {INDEXABLE} ORDER BY d.id"
         ))?;
         let mut out = Vec::new();
         for root in roots {
@@ -938,7 +990,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<IndexRecord>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {INDEX_COLUMNS} FROM documents WHERE id > ?1 AND {INDEXABLE} ORDER BY id LIMIT ?2"
+            "SELECT {INDEX_COLUMNS} WHERE d.id > ?1 AND {INDEXABLE} ORDER BY d.id LIMIT ?2"
         ))?;
         let rows = stmt
             .query_map(params![after.0, limit as i64], Self::row_to_index)?
@@ -965,14 +1017,14 @@ impl Store for SqliteStore {
         for c in rows {
             tx.prepare_cached(
                 "INSERT INTO customers (customer_id, salutation, first_name, last_name, birth_date,
-                    street, house_number, postcode, city, email, phone, iban)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                    street, house_number, postcode, city, email, phone, iban, advertising_objection)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (customer_id) DO UPDATE SET salutation = excluded.salutation,
                     first_name = excluded.first_name, last_name = excluded.last_name,
                     birth_date = excluded.birth_date, street = excluded.street,
                     house_number = excluded.house_number, postcode = excluded.postcode,
                     city = excluded.city, email = excluded.email, phone = excluded.phone,
-                    iban = excluded.iban",
+                    iban = excluded.iban, advertising_objection = excluded.advertising_objection",
             )?
             .execute(params![
                 c.customer_id,
@@ -987,6 +1039,7 @@ impl Store for SqliteStore {
                 c.email,
                 c.phone,
                 c.iban,
+                c.advertising_objection,
             ])?;
         }
         tx.commit()?;
@@ -1153,36 +1206,7 @@ impl Store for SqliteStore {
                     )?
                     .query_map(params![root.0], |r| r.get(0))?
                     .collect::<Result<_, _>>()?;
-                let at = now();
-                tx.prepare_cached(
-                    "INSERT INTO tasks (root_document_id, queue, priority, due_at, doc_type,
-                        doc_type_confidence, explanation, customer_id, match_reason, routing_reason,
-                        identifiers, contracts, documents, effective_date, created_at, updated_at,
-                        health_data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
-                )?
-                .execute(params![
-                    root.0,
-                    spec.queue,
-                    spec.priority.as_str(),
-                    spec.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    spec.doc_type,
-                    spec.doc_type_confidence as f64,
-                    spec.explanation,
-                    spec.customer_id,
-                    spec.match_reason,
-                    spec.routing_reason,
-                    json(&spec.identifiers),
-                    json(&spec.contracts),
-                    json(&members),
-                    spec.effective_date.map(|d| d.to_string()),
-                    at,
-                    spec.health_data,
-                ])?;
-                let id = TaskId(tx.last_insert_rowid());
-                task_event(&tx, id, "intake", "created", Some(&spec.routing_reason))?;
-                tx.prepare_cached("UPDATE documents SET task_id = ?2 WHERE root_id = ?1")?
-                    .execute(params![root.0, id.0])?;
+                let id = insert_task(&tx, *root, &spec, &members)?;
                 created.push(id);
             }
             tx.prepare_cached(
@@ -1210,9 +1234,12 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Task>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT * FROM tasks WHERE (?1 IS NULL OR queue = ?1) AND (?2 IS NULL OR status = ?2)
+            "SELECT * FROM tasks
+             WHERE (?1 IS NULL OR queue = ?1
+                    OR EXISTS (SELECT 1 FROM json_each(tasks.also_queues) WHERE value = ?1))
+               AND (?2 IS NULL OR status = ?2)
              ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-                      due_at, id",
+                      new_documents = '[]', due_at, id",
         )?;
         let rows = stmt
             .query_map(params![queue, status.map(|s| s.as_str())], row_to_task)?
@@ -1323,6 +1350,9 @@ impl Store for SqliteStore {
             }
         })();
         result.map_err(StoreError::from)?;
+        // A clerk acted on the task: the documents that arrived since are seen; a corrected
+        // type is the case's type too.
+        cases::after_clerk_action(&tx, &task, change).map_err(StoreError::from)?;
         if matches!(change, TaskChange::Claim) && task.status != TaskStatus::Open {
             return Err(invalid("claim"));
         }

@@ -226,7 +226,7 @@ pub fn download(o: Original) -> Response {
         o.bytes,
         &content_type,
         &disposition,
-        "sandbox; default-src 'none'",
+        Some("sandbox; default-src 'none'"),
     )
 }
 
@@ -235,7 +235,7 @@ pub fn guarded_bytes(
     bytes: Vec<u8>,
     content_type: &str,
     disposition: &str,
-    csp: &'static str,
+    csp: Option<&'static str>,
 ) -> Response {
     let mut r = Response::new(Body::from(bytes));
     let h = r.headers_mut();
@@ -251,10 +251,12 @@ pub fn guarded_bytes(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    if let Some(csp) = csp {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     r
 }
 

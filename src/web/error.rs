@@ -60,6 +60,7 @@ impl From<TaskError> for ApiError {
         match e {
             TaskError::NotFound(id) => ApiError::NotFound(format!("task {id} not found")),
             e @ TaskError::InvalidTransition { .. } => ApiError::Conflict(e.to_string()),
+            e @ TaskError::Invalid { .. } => ApiError::BadRequest(e.to_string()),
             TaskError::Store(s) => s.into(),
         }
     }

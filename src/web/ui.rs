@@ -493,7 +493,11 @@ pub async fn document(
                 }
                 section.content {
                     @if has_preview {
-                        iframe.preview src={"/dokumente/" (d.id) "/vorschau"} sandbox="" title="Vorschau" {}
+                        @if media == "application/pdf" || media.starts_with("image/") {
+                            iframe.preview src={"/dokumente/" (d.id) "/vorschau"} title="Vorschau" {}
+                        } @else {
+                            iframe.preview src={"/dokumente/" (d.id) "/vorschau"} sandbox="" title="Vorschau" {}
+                        }
                     }
                     h2 { "Text" }
                     pre.text { (d.text.clone().unwrap_or_default()) }
@@ -532,12 +536,11 @@ pub async fn preview(
             ApiError::NotFound("für diesen Dateityp gibt es keine Vorschau".into()),
         );
     };
-    api::guarded_bytes(
-        body,
-        &content_type,
-        "inline",
-        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; object-src 'self'",
-    )
+    // PDFs are shown by the browser's own viewer, which a sandbox would block; the fixed
+    // content type and `nosniff` keep them from being read as anything else.
+    let csp = (original.media_type != "application/pdf")
+        .then_some("sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'");
+    api::guarded_bytes(body, &content_type, "inline", csp)
 }
 
 /// The HTML body of an e-mail cleaned by ammonia: scripts, event handlers, forms and every

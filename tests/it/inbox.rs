@@ -95,8 +95,17 @@ fn samples_are_typed_matched_and_routed_one_task_per_case() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(tasks.len(), roots.len());
     let claim_mail = by_name(&docs, "04-claim-with-pdf.eml");
+    // One task per case (issue 7): the customer's reply to the claim joins the claim's case.
+    let cases: std::collections::HashSet<i64> = roots
+        .iter()
+        .map(|d| d["case_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(tasks.len(), cases.len());
+    assert_eq!(cases.len(), roots.len() - 1);
+    let reply = by_name(&docs, "06-reply-in-reply-to.eml");
+    assert_eq!(reply["case_id"], claim_mail["case_id"]);
+    assert_eq!(reply["task"]["id"], claim_mail["task"]["id"]);
     let task = tasks
         .iter()
         .find(|t| t["root_document_id"] == claim_mail["id"])
@@ -106,8 +115,8 @@ fn samples_are_typed_matched_and_routed_one_task_per_case() {
     assert_eq!(task["customer_id"], "K-100001");
     assert_eq!(
         task["documents"].as_array().unwrap().len(),
-        2,
-        "mail + attached PDF"
+        3,
+        "mail + attached PDF + the reply"
     );
     assert!(
         task["explanation"].as_str().unwrap().starts_with("claim "),
@@ -140,13 +149,17 @@ fn samples_are_typed_matched_and_routed_one_task_per_case() {
     assert_eq!(complaint["task"]["queue"], "beschwerde");
     assert_eq!(complaint["task"]["priority"], "urgent");
 
-    // The outbox has every task once, in the same schema.
+    // The outbox has every task, in the same schema (a task whose case got a document is
+    // appended again: the latest line per id is its state).
     let outbox = std::fs::read_to_string(env.path("data/outbox/tasks.jsonl")).unwrap();
     let lines: Vec<Value> = outbox
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), tasks.len());
+    let ids: std::collections::HashSet<i64> =
+        lines.iter().map(|l| l["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), tasks.len());
+    assert!(lines.len() >= tasks.len());
     assert!(lines
         .iter()
         .all(|l| l["id"].is_i64() && l["queue"].is_string()));
@@ -254,7 +267,13 @@ fn customer_file_shows_one_timeline_across_channels() {
     );
     assert!(timeline.iter().any(|e| e["doc_type"] == "cancellation"));
     assert!(timeline.iter().all(|e| e["task_id"].is_i64()));
-    assert_eq!(file["tasks"].as_array().unwrap().len(), timeline.len());
+    // One task per case: the reply shares the claim's task.
+    let task_ids: std::collections::HashSet<i64> = timeline
+        .iter()
+        .map(|e| e["task_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(file["tasks"].as_array().unwrap().len(), task_ids.len());
+    assert_eq!(task_ids.len(), timeline.len() - 1);
     let text = env.ok(&["customer", "show", "K-100001"]);
     assert!(
         text.contains("Timeline") && text.contains("Open tasks"),

@@ -4,6 +4,8 @@
 mod dovecot;
 mod support;
 
+mod browser;
+mod cases;
 mod cli;
 mod crash;
 mod folder;

@@ -106,10 +106,10 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-const HEALTH_LETTER: &str = "Susanne Roth\nFriedrich-Ebert-Straße 35\n23554 Lübeck\n\n\
-Kundennummer: K-100007\nVertragsnummer: HR-22156432\n\nSchadenmeldung Sturz im Treppenhaus\n\n\
+const HEALTH_LETTER: &str = "Petra von Bülow\nRingstraße 8\n45138 Essen\n\n\
+Kundennummer: K-100003\nVertragsnummer: PH-1580744-0\n\nSchadenmeldung Sturz im Treppenhaus\n\n\
 Sehr geehrte Damen und Herren,\nich melde einen Schaden: bei dem Sturz wurde meine Brille zerstört. \
-Beiliegend der Arztbericht mit der Diagnose Handgelenksfraktur.\n\nMit freundlichen Grüßen\nSusanne Roth\n";
+Beiliegend der Arztbericht mit der Diagnose Handgelenksfraktur.\n\nMit freundlichen Grüßen\nPetra von Bülow\n";
 
 #[test]
 fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
@@ -324,16 +324,18 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
         .iter()
         .map(|e| e["document_id"].as_i64().unwrap())
         .collect();
-    assert!(
-        timeline.contains(&claim) && !timeline.contains(&health),
-        "{timeline:?}"
-    );
-    let file: Value = api.get(&hans, "/api/customers/K-100007").json().unwrap();
-    assert!(file["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["document_id"] == health));
+    assert!(timeline.contains(&claim), "{timeline:?}");
+    let ids_in = |token: &str| -> Vec<i64> {
+        let file: Value = api.get(token, "/api/customers/K-100003").json().unwrap();
+        file["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["document_id"].as_i64().unwrap())
+            .collect()
+    };
+    assert!(ids_in(&erika).is_empty(), "health data hidden in the file");
+    assert_eq!(ids_in(&hans), vec![health]);
     assert_eq!(
         api.get(&erika, "/api/customers/K-999999").status(),
         StatusCode::NOT_FOUND
@@ -459,7 +461,10 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
         metrics.contains("intake_documents{status=\"routed\"} 3"),
         "{metrics}"
     );
-    assert!(metrics.contains("intake_tasks_open{queue=\"schaden\"}"));
+    assert!(
+        metrics.contains("intake_tasks_open{queue=\"beschwerde\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("intake_backlog_age_seconds{queue="));
     assert!(metrics
         .contains("intake_http_requests_total{route=\"/api/documents/{id}\",status=\"403\"}"));

@@ -1,0 +1,640 @@
+//! Cases across channels, reminders, split/merge, impulses with their suppressions, and process
+//! steps on tasks — end to end through the real binary: letters (text files on the `scan`
+//! channel) and e-mails ingested one after the other, then the CLI, the export and the outbox.
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+const CUSTOMERS: &str = "\
+customer_id,salutation,first_name,last_name,birth_date,street,house_number,postcode,city,email,phone,iban,advertising_objection
+K-200001,Frau,Anna,Kuhn,1970-01-01,Lindenweg,3,50667,Köln,anna.kuhn@example.de,,,
+K-200002,Herr,Bernd,Maus,1971-02-02,Ahornweg,4,10115,Berlin,bernd.maus@example.de,,,ja
+K-200003,Frau,Clara,Nolte,1972-03-03,Birkenweg,5,20095,Hamburg,clara.nolte@example.de,,,
+K-200004,Herr,Dieter,Ost,1973-04-04,Eichenweg,6,80331,München,dieter.ost@example.de,,,
+K-200005,Frau,Eva,Pohl,1974-05-05,Buchenweg,7,01067,Dresden,eva.pohl@example.de,,,
+K-200006,Herr,Frank,Quast,1975-06-06,Erlenweg,8,04109,Leipzig,frank.quast@example.de,,,
+K-200007,Frau,Gabi,Roth,1976-07-07,Tannenweg,9,90402,Nürnberg,gabi.roth@example.de,,,
+";
+
+const CONTRACTS: &str = "\
+contract_id,customer_id,product,status,start_date
+KF-100 000 001,K-200001,kfz,active,2020-01-01
+KF-100 000 002,K-200002,kfz,active,2020-01-01
+KF-100 000 003,K-200003,kfz,active,2020-01-01
+WG-100 000 004,K-200004,wohngebaeude,active,2020-01-01
+HR-10000004,K-200004,hausrat,active,2020-01-01
+KF-100 000 005,K-200005,kfz,active,2020-01-01
+KF-100 000 006,K-200006,kfz,active,2020-01-01
+LV-1000000006,K-200006,leben,active,2020-01-01
+KF-100 000 007,K-200007,kfz,active,2020-01-01
+";
+
+/// A workspace with the test customers imported; `extra` is appended to the config.
+fn env(extra: &str) -> Env {
+    let env = Env::with_config(extra);
+    std::fs::write(env.path("customers.csv"), CUSTOMERS).unwrap();
+    std::fs::write(env.path("contracts.csv"), CONTRACTS).unwrap();
+    env.ok(&[
+        "customers",
+        "import",
+        "--customers",
+        "customers.csv",
+        "--contracts",
+        "contracts.csv",
+    ]);
+    env
+}
+
+/// (customer id, name, postcode, e-mail) of a test customer.
+fn who(n: u32) -> (String, &'static str, &'static str, &'static str) {
+    let (name, pc, mail) = match n {
+        1 => ("Anna Kuhn", "50667 Köln", "anna.kuhn@example.de"),
+        2 => ("Bernd Maus", "10115 Berlin", "bernd.maus@example.de"),
+        3 => ("Clara Nolte", "20095 Hamburg", "clara.nolte@example.de"),
+        4 => ("Dieter Ost", "80331 München", "dieter.ost@example.de"),
+        5 => ("Eva Pohl", "01067 Dresden", "eva.pohl@example.de"),
+        6 => ("Frank Quast", "04109 Leipzig", "frank.quast@example.de"),
+        _ => ("Gabi Roth", "90402 Nürnberg", "gabi.roth@example.de"),
+    };
+    (format!("K-20000{n}"), name, pc, mail)
+}
+
+/// A letter from customer `n` (a text file as the scan channel delivers it).
+fn letter(env: &Env, file: &str, n: u32, body: &str) -> i64 {
+    let (id, name, pc, _) = who(n);
+    let text = format!(
+        "{name}\n{pc}\nKundennummer {id}\n\nSehr geehrte Damen und Herren,\n\n{body}\n\nMit freundlichen Grüßen\n{name}\n"
+    );
+    ingest(env, file, &text, "scan")
+}
+
+/// An e-mail from customer `n`, optionally a reply to `reply_to` (a Message-ID).
+fn mail(
+    env: &Env,
+    file: &str,
+    n: u32,
+    message_id: &str,
+    reply_to: Option<&str>,
+    subject: &str,
+    body: &str,
+) -> i64 {
+    let (id, name, _, addr) = who(n);
+    let thread = reply_to
+        .map(|r| format!("In-Reply-To: <{r}>\r\nReferences: <{r}>\r\n"))
+        .unwrap_or_default();
+    let text = format!(
+        "From: {name} <{addr}>\r\nTo: service@versicherung.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n{thread}Date: Mon, 02 Mar 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSehr geehrte Damen und Herren,\r\n\r\n{body}\r\n\r\nKundennummer {id}\r\n{name}\r\n"
+    );
+    ingest(env, file, &text, "mail")
+}
+
+fn ingest(env: &Env, file: &str, text: &str, channel: &str) -> i64 {
+    std::fs::write(env.path(file), text).unwrap();
+    env.ok(&["ingest", "--quiet", "--channel", channel, file]);
+    let docs = env.export();
+    let d = docs
+        .iter()
+        .rev()
+        .find(|d| d["source"]["filename"] == file && d["source"]["parent_id"].is_null())
+        .unwrap();
+    assert_eq!(d["status"], "routed", "{d:#}");
+    d["id"].as_i64().unwrap()
+}
+
+fn tasks(env: &Env, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["tasks", "list", "--json"];
+    all.extend_from_slice(args);
+    env.ok(&all)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn case_of(env: &Env, doc: i64) -> i64 {
+    env.export()
+        .iter()
+        .find(|d| d["id"] == doc)
+        .unwrap_or_else(|| panic!("document {doc} not exported"))["case_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("document {doc} has no case"))
+}
+
+fn show(env: &Env, case: i64) -> Value {
+    serde_json::from_str(&env.ok(&["cases", "show", &case.to_string(), "--json"])).unwrap()
+}
+
+fn task_of(env: &Env, doc: i64) -> Value {
+    tasks(env, &[])
+        .into_iter()
+        .find(|t| t["documents"].as_array().unwrap().contains(&doc.into()))
+        .unwrap_or_else(|| panic!("no task holds document {doc}"))
+}
+
+/// The same claim of customer 1 by letter, then by e-mail: (letter, mail).
+fn claim_by_letter_and_mail(env: &Env) -> (i64, i64) {
+    let l = letter(env, "claim.txt", 1, CLAIM);
+    let m = mail(
+        env,
+        "claim.eml",
+        1,
+        "claim@example.de",
+        None,
+        "Schadenmeldung",
+        CLAIM,
+    );
+    (l, m)
+}
+
+const CLAIM: &str = "ich melde einen Schaden: Wildunfall auf der Landstraße, ein Reh ist mir vor das Auto gelaufen. Die Stoßstange ist beschädigt. Schadenhergang anbei.";
+
+#[test]
+fn a_reply_joins_its_thread_across_channels_and_types() {
+    // Time windows off: only the thread can link.
+    let env = env("[cases]\nwindow_hours = 0\n");
+    let first = mail(
+        &env,
+        "a.eml",
+        1,
+        "first@example.de",
+        None,
+        "Schadenmeldung Wildunfall",
+        CLAIM,
+    );
+    let reply = mail(
+        &env,
+        "b.eml",
+        1,
+        "second@example.de",
+        Some("first@example.de"),
+        "AW: Schadenmeldung Wildunfall",
+        "ich bin sehr unzufrieden, dass sich niemand meldet. Das ist eine Beschwerde.",
+    );
+    let case = case_of(&env, first);
+    assert_eq!(case_of(&env, reply), case, "the reply joins the case");
+    let all = tasks(&env, &[]);
+    assert_eq!(all.len(), 1, "one task for the case: {all:#?}");
+    let t = &all[0];
+    assert_eq!(t["case_id"], case);
+    assert_eq!(t["new_documents"], serde_json::json!([reply]));
+    let view = show(&env, case);
+    assert_eq!(view["status"], "open");
+    let docs = view["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    assert!(docs[0]["linked_by"].is_null());
+    assert_eq!(docs[1]["linked_by"], "reply to <first@example.de>");
+    assert_eq!(view["task"]["id"], t["id"]);
+    // The outbox carries the task again with the new document (latest line per id wins).
+    let outbox = std::fs::read_to_string(env.path("data/outbox/tasks.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(outbox.lines().last().unwrap()).unwrap();
+    assert_eq!(last["id"], t["id"]);
+    assert_eq!(last["documents"].as_array().unwrap().len(), 2);
+    assert_eq!(last["case_id"], case);
+    // A clerk acting on the task has seen the new document.
+    env.ok(&["tasks", "claim", &t["id"].to_string(), "--user", "anna"]);
+    assert_eq!(tasks(&env, &[])[0]["new_documents"], serde_json::json!([]));
+    // Without the thread (and without a window) the same mail opens its own case.
+    let other = mail(
+        &env,
+        "c.eml",
+        1,
+        "third@example.de",
+        None,
+        "Schadenmeldung",
+        CLAIM,
+    );
+    assert_ne!(case_of(&env, other), case);
+}
+
+#[test]
+fn the_same_claim_number_links_and_two_claims_stay_two_cases() {
+    // Default window (72 h): both claims come from the same customer within it.
+    let env = env("");
+    let letter1 = letter(
+        &env,
+        "l1.txt",
+        1,
+        &format!("Schadennummer S-2026000001\n{CLAIM}"),
+    );
+    let mail1 = mail(
+        &env,
+        "m1.eml",
+        1,
+        "m1@example.de",
+        None,
+        "Rechnung zu Schaden S-2026000001",
+        "anbei die Rechnung der Werkstatt zur Schadennummer S-2026000001. Rechnungsbetrag 1.200 EUR.",
+    );
+    let letter2 = letter(
+        &env,
+        "l2.txt",
+        1,
+        &format!("Schadennummer S-2026000002\nEin zweiter Schaden: Glasbruch, Steinschlag in der Windschutzscheibe. {CLAIM}"),
+    );
+    let case1 = case_of(&env, letter1);
+    assert_eq!(
+        case_of(&env, mail1),
+        case1,
+        "same claim number, other channel and type"
+    );
+    assert_ne!(
+        case_of(&env, letter2),
+        case1,
+        "another claim of the same customer"
+    );
+    let view = show(&env, case1);
+    assert_eq!(
+        view["documents"][1]["linked_by"],
+        "same claim number S2026000001"
+    );
+    assert_eq!(tasks(&env, &[]).len(), 2);
+}
+
+#[test]
+fn same_customer_and_type_within_the_window_is_one_case() {
+    let env = env("");
+    let (l, m) = claim_by_letter_and_mail(&env);
+    let other_type = letter(
+        &env,
+        "adr.txt",
+        1,
+        "ich bin umgezogen. Meine neue Anschrift lautet Rosenweg 1, 50668 Köln. Bitte ändern Sie meine Adresse.",
+    );
+    let case = case_of(&env, l);
+    assert_eq!(
+        case_of(&env, m),
+        case,
+        "letter and e-mail about the same concern"
+    );
+    assert_ne!(case_of(&env, other_type), case, "another concern");
+    assert_eq!(
+        show(&env, case)["documents"][1]["linked_by"],
+        "same customer and type within 72 h"
+    );
+    // With the window off the same pair stays apart.
+    let env = self::env("[cases]\nwindow_hours = 0\n");
+    let (l, m) = claim_by_letter_and_mail(&env);
+    assert_ne!(case_of(&env, l), case_of(&env, m));
+}
+
+#[test]
+fn a_reminder_joins_its_case_raises_priority_and_moves_the_task_up() {
+    let env = env("");
+    // An address change (normal priority) of one customer, a claim (high) of another.
+    let adr = letter(
+        &env,
+        "adr.txt",
+        4,
+        "ich bin umgezogen. Meine neue Anschrift lautet Rosenweg 1, 80333 München. Bitte ändern Sie meine Adresse.",
+    );
+    let claim = letter(&env, "claim.txt", 1, CLAIM);
+    let before = tasks(&env, &[]);
+    assert_eq!(before[0]["documents"][0], claim, "the claim is more urgent");
+    assert_eq!(task_of(&env, adr)["priority"], "normal");
+    let reminder = mail(
+        &env,
+        "r.eml",
+        4,
+        "r@example.de",
+        None,
+        "Erinnerung: Adressänderung",
+        "ich habe Ihnen meine neue Anschrift mitgeteilt (Rosenweg 1, 80333 München) und habe noch keine Antwort erhalten. Bitte ändern Sie meine Adresse.",
+    );
+    assert_eq!(case_of(&env, reminder), case_of(&env, adr));
+    let t = task_of(&env, adr);
+    assert_eq!(t["priority"], "high", "a reminder raises the priority");
+    assert_eq!(t["reminders"], 1);
+    assert_eq!(t["new_documents"], serde_json::json!([reminder]));
+    // Same priority as the claim now, and new documents sort first.
+    assert_eq!(tasks(&env, &[])[0]["id"], t["id"]);
+    let history = show(&env, case_of(&env, adr))["history"].clone();
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "reminder"),
+        "{history:#}"
+    );
+    // Not a reminder: the claim keeps its priority.
+    assert_eq!(task_of(&env, claim)["reminders"], 0);
+}
+
+#[test]
+fn clerks_split_and_merge_cases_with_reason_and_who() {
+    let env = env("");
+    let (a, b) = claim_by_letter_and_mail(&env);
+    let case = case_of(&env, a);
+    assert_eq!(case_of(&env, b), case);
+    let out = env.run(&[
+        "cases",
+        "split",
+        &case.to_string(),
+        "--documents",
+        &a.to_string(),
+        "--reason",
+        "x",
+    ]);
+    assert!(
+        !out.status.success(),
+        "the first document cannot be split off"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opened the case"));
+    let new: i64 = env
+        .ok(&[
+            "cases",
+            "split",
+            &case.to_string(),
+            "--documents",
+            &b.to_string(),
+            "--reason",
+            "anderer Schaden",
+            "--user",
+            "bert",
+        ])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(case_of(&env, b), new);
+    assert_eq!(case_of(&env, a), case);
+    let all = tasks(&env, &[]);
+    assert_eq!(all.len(), 2);
+    assert_eq!(task_of(&env, b)["case_id"], new);
+    assert_eq!(task_of(&env, b)["steps"].as_array().unwrap().len(), 5);
+    assert!(!task_of(&env, a)["documents"]
+        .as_array()
+        .unwrap()
+        .contains(&b.into()));
+    let old = show(&env, case);
+    let split = old["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "split_off")
+        .unwrap();
+    assert_eq!(split["actor"], "bert");
+    assert_eq!(split["document_id"], b);
+    assert_eq!(split["detail"], format!("to case {new}: anderer Schaden"));
+    assert_eq!(
+        show(&env, new)["documents"][0]["linked_by"],
+        format!("from case {case}: anderer Schaden")
+    );
+
+    env.ok(&[
+        "cases",
+        "merge",
+        &case.to_string(),
+        &new.to_string(),
+        "--reason",
+        "doch derselbe",
+        "--user",
+        "carla",
+    ]);
+    assert_eq!(case_of(&env, b), case);
+    let merged = show(&env, new);
+    assert_eq!(merged["status"], "merged");
+    assert_eq!(merged["merged_into"], case);
+    assert_eq!(merged["task"]["status"], "done");
+    let target = show(&env, case);
+    let e = target["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "merged_from")
+        .unwrap();
+    assert_eq!(
+        (e["actor"].as_str(), e["document_id"].as_i64()),
+        (Some("carla"), Some(b))
+    );
+    assert!(e["detail"].as_str().unwrap().ends_with("doch derselbe"));
+    let open = tasks(&env, &["--status", "open"]);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["documents"].as_array().unwrap().len(), 2);
+    // A merged case takes part in nothing more.
+    let out = env.run(&[
+        "cases",
+        "merge",
+        &case.to_string(),
+        &new.to_string(),
+        "--reason",
+        "x",
+    ]);
+    assert!(!out.status.success());
+}
+
+fn impulse_rules(t: &Value) -> Vec<String> {
+    t["impulses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn impulses_follow_the_rules_and_every_suppression() {
+    let env = env("[cases]\nwindow_hours = 0\n");
+    // K-200001: kfz, no hausrat → household insurance.
+    let claim = letter(&env, "c1.txt", 1, CLAIM);
+    let t = task_of(&env, claim);
+    assert_eq!(impulse_rules(&t), ["claim_kfz_no_hausrat"]);
+    assert_eq!(t["impulses"][0]["text"], "Hausratversicherung anbieten");
+    assert!(t["impulse_suppression"].is_null());
+    // K-200002 objected to advertising.
+    let t = task_of(&env, letter(&env, "c2.txt", 2, CLAIM));
+    assert!(impulse_rules(&t).is_empty());
+    assert_eq!(
+        t["impulse_suppression"],
+        "the customer objected to advertising (rules withheld: claim_kfz_no_hausrat)"
+    );
+    // K-200003 has an open complaint: none on the complaint, none on the claim after it.
+    let complaint = letter(
+        &env,
+        "k3.txt",
+        3,
+        "hiermit beschwere ich mich. Ich bin äußerst unzufrieden mit Ihrem Service, niemand ruft zurück. Das ist eine Beschwerde.",
+    );
+    assert_eq!(task_of(&env, complaint)["doc_type"], "complaint");
+    assert!(impulse_rules(&task_of(&env, complaint)).is_empty());
+    let t = task_of(&env, letter(&env, "c3.txt", 3, CLAIM));
+    assert!(impulse_rules(&t).is_empty());
+    assert!(t["impulse_suppression"]
+        .as_str()
+        .unwrap()
+        .starts_with("the customer has an open complaint"));
+    // K-200007: health data in the claim.
+    let t = task_of(
+        &env,
+        letter(
+            &env,
+            "c7.txt",
+            7,
+            &format!("{CLAIM} Ich wurde verletzt und lag zwei Tage im Krankenhaus."),
+        ),
+    );
+    assert!(impulse_rules(&t).is_empty());
+    assert!(t["impulse_suppression"]
+        .as_str()
+        .unwrap()
+        .contains("health data"));
+    // K-200004: wohngebaeude + hausrat and a new address → check the sums.
+    let t = task_of(
+        &env,
+        letter(
+            &env,
+            "a4.txt",
+            4,
+            "ich bin umgezogen. Meine neue Anschrift lautet Rosenweg 1, 80333 München. Bitte ändern Sie meine Adresse.",
+        ),
+    );
+    assert_eq!(impulse_rules(&t), ["address_change_check_sums"]);
+    // K-200005 cancels → retention offer, also listed in the retention queue.
+    let t = task_of(
+        &env,
+        letter(
+            &env,
+            "k5.txt",
+            5,
+            "hiermit kündige ich meine Kfz-Versicherung KF-100 000 005 fristgerecht zum 31.12.2026. Bitte bestätigen Sie die Kündigung.",
+        ),
+    );
+    assert_eq!(t["doc_type"], "cancellation");
+    assert_eq!(t["queue"], "bestand");
+    assert_eq!(impulse_rules(&t), ["cancellation_retention"]);
+    assert_eq!(t["also_queues"], serde_json::json!(["retention"]));
+    let retention = tasks(&env, &["--queue", "retention"]);
+    assert_eq!(retention.len(), 1);
+    assert_eq!(retention[0]["id"], t["id"]);
+    // K-200006 (kfz, leben) died: no impulse at all.
+    let t = task_of(
+        &env,
+        letter(
+            &env,
+            "d6.txt",
+            6,
+            "leider müssen wir Ihnen mitteilen, dass unser Vater verstorben ist. Die Sterbeurkunde liegt bei. Sterbefall vom 01.03.2026.",
+        ),
+    );
+    assert_eq!(t["doc_type"], "death_notice");
+    assert!(impulse_rules(&t).is_empty());
+
+    // Outcomes and the report.
+    let claim_task = task_of(&env, claim)["id"].to_string();
+    env.ok(&[
+        "tasks",
+        "impulse",
+        &claim_task,
+        "claim_kfz_no_hausrat",
+        "--outcome",
+        "accepted",
+        "--user",
+        "anna",
+    ]);
+    let t = task_of(&env, claim);
+    assert_eq!(t["impulses"][0]["outcome"], "accepted");
+    assert_eq!(t["impulses"][0]["outcome_by"], "anna");
+    let out = env.run(&[
+        "tasks",
+        "impulse",
+        &claim_task,
+        "nope",
+        "--outcome",
+        "rejected",
+    ]);
+    assert!(!out.status.success());
+    env.ok(&[
+        "tasks",
+        "impulse",
+        &t_id(&env, "k5.txt"),
+        "cancellation_retention",
+        "--outcome",
+        "not_addressed",
+    ]);
+    let report: Vec<Value> =
+        serde_json::from_str(&env.ok(&["report", "impulses", "--json"])).unwrap();
+    let row = |rule: &str| report.iter().find(|r| r["rule"] == rule).unwrap().clone();
+    assert_eq!(row("claim_kfz_no_hausrat")["given"], 1);
+    assert_eq!(row("claim_kfz_no_hausrat")["accepted"], 1);
+    assert_eq!(row("cancellation_retention")["not_addressed"], 1);
+    assert_eq!(row("address_change_check_sums")["open"], 1);
+    assert_eq!(row("address_change_offer_hausrat")["given"], 0);
+}
+
+fn t_id(env: &Env, file: &str) -> String {
+    let doc = env
+        .export()
+        .iter()
+        .find(|d| d["source"]["filename"] == file)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    task_of(env, doc)["id"].to_string()
+}
+
+#[test]
+fn tasks_carry_their_process_steps_and_clerks_check_them_off() {
+    let env = env("[templates.cancellation]\nsteps = [{ id = \"check\", title = \"Prüfen\" }, { id = \"confirm\", title = \"Bestätigen\" }]\n");
+    let claim = letter(&env, "c.txt", 1, CLAIM);
+    let id = task_of(&env, claim)["id"].to_string();
+    let steps = |env: &Env| -> Vec<(String, bool)> {
+        let t: Value = serde_json::from_str(&env.ok(&["tasks", "show", &id, "--json"])).unwrap();
+        t["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_string(),
+                    s["done"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let ids: Vec<String> = steps(&env).into_iter().map(|s| s.0).collect();
+    assert_eq!(ids, ["record", "check", "contact", "needs", "offer"]);
+    env.ok(&["tasks", "step", &id, "1", "--user", "anna"]);
+    env.ok(&["tasks", "step", &id, "contact", "--user", "anna"]);
+    let done: Vec<bool> = steps(&env).into_iter().map(|s| s.1).collect();
+    assert_eq!(done, [true, false, true, false, false]);
+    env.ok(&["tasks", "step", &id, "contact", "--undo"]);
+    assert!(!steps(&env)[2].1);
+    let out = env.run(&["tasks", "step", &id, "9"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no step"));
+    let text = env.ok(&["tasks", "show", &id]);
+    assert!(text.contains("[x] 1. record"), "{text}");
+    assert!(text.contains("Hausratversicherung anbieten"), "{text}");
+    assert!(env.ok(&["tasks", "list"]).contains("steps 1/5"));
+    // A configured template replaces the built-in one for its type.
+    let k = letter(
+        &env,
+        "k.txt",
+        5,
+        "hiermit kündige ich meine Kfz-Versicherung KF-100 000 005 fristgerecht zum 31.12.2026.",
+    );
+    let t = task_of(&env, k);
+    assert_eq!(t["steps"].as_array().unwrap().len(), 2);
+    assert_eq!(t["steps"][1]["title"], "Bestätigen");
+}
+
+#[test]
+fn customer_csv_without_the_objection_column_still_imports() {
+    let env = Env::new();
+    std::fs::write(
+        env.path("c.csv"),
+        "customer_id,salutation,first_name,last_name,birth_date,street,house_number,postcode,city,email,phone,iban\nK-1,Frau,A,B,,S,1,12345,X,a@b.de,,\n",
+    )
+    .unwrap();
+    env.ok(&["customers", "import", "--customers", "c.csv"]);
+    let file: Value =
+        serde_json::from_str(&env.ok(&["customer", "show", "K-1", "--json"])).unwrap();
+    assert_eq!(file["customer"]["advertising_objection"], false);
+    std::fs::write(
+        env.path("d.csv"),
+        "customer_id,salutation,first_name,last_name,birth_date,street,house_number,postcode,city,email,phone,iban,advertising_objection\nK-2,Frau,A,B,,S,1,12345,X,a@b.de,,,vielleicht\n",
+    )
+    .unwrap();
+    let out = env.run(&["customers", "import", "--customers", "d.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("d.csv:2: advertising_objection"));
+}
