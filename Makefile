@@ -41,6 +41,7 @@ bench: build
 	$(CARGO) bench --locked --bench ingest
 	$(CARGO) bench --locked --bench ocr
 	$(CARGO) bench --locked --bench imap
+	$(CARGO) bench --locked --bench web
 	$(CARGO) bench --locked --bench cases
 
 clean:

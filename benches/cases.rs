@@ -173,6 +173,7 @@ fn new_document(j: usize, seeded: usize) -> (NewTask, EmailMeta) {
             start_date: None,
         }],
         effective_date: None,
+        health_data: false,
     };
     let email = EmailMeta {
         from: Vec::new(),

@@ -872,22 +872,10 @@ fn users(app: &App, action: UsersAction) -> anyhow::Result<ExitCode> {
             password_file,
         } => {
             let role = Role::parse(&role)?;
-            let known = {
-                let inbox = &app.config.inbox;
-                let mut q: Vec<&String> = inbox.routes.values().collect();
-                q.push(&inbox.triage_queue);
-                q
-            };
+            let known = crate::inbox::queues(&app.config);
             for d in &departments {
-                if !known.iter().any(|k| *k == d) {
-                    anyhow::bail!(
-                        "department {d:?} is not a queue ({})",
-                        known
-                            .iter()
-                            .map(|k| k.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
+                if !known.contains(d) {
+                    anyhow::bail!("department {d:?} is not a queue ({})", known.join(", "));
                 }
             }
             let permissions = permissions

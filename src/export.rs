@@ -54,6 +54,8 @@ struct ExportedDocument<'a> {
     match_confidence: Option<f64>,
     identifiers: Option<&'a Value>,
     task: Option<&'a Value>,
+    /// Health data: readable only with the `health` permission.
+    health_data: bool,
     case_id: Option<crate::cases::CaseId>,
     renditions: &'a [Rendition],
     ocr: Option<OcrSummary<'a>>,
@@ -120,6 +122,7 @@ fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
         match_confidence: row.understanding.match_confidence,
         identifiers: row.understanding.identifiers.as_ref(),
         task: row.understanding.task.as_ref(),
+        health_data: row.understanding.health_data.is_some(),
         case_id: row.case_id,
         renditions: &row.renditions,
         ocr: row.ocr.as_ref().map(OcrSummary::of),

@@ -126,6 +126,21 @@ pub fn effective_date(text: &str, identifiers: &[Identifier]) -> Option<NaiveDat
         .and_then(|i| NaiveDate::parse_from_str(&i.value, "%Y-%m-%d").ok())
 }
 
+/// Every queue tasks can be in: the routing targets, the triage queue, and the further queues
+/// impulse rules list tasks in (e.g. `retention`). Sorted.
+pub fn queues(config: &crate::config::Config) -> Vec<String> {
+    let mut qs: Vec<String> = config.inbox.routes.values().cloned().collect();
+    qs.push(config.inbox.triage_queue.clone());
+    if let Ok(rules) =
+        crate::impulses::ImpulseRules::from_config(&config.impulses, &config.classify)
+    {
+        qs.extend(rules.rules().iter().filter_map(|r| r.also_queue.clone()));
+    }
+    qs.sort();
+    qs.dedup();
+    qs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

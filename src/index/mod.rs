@@ -455,6 +455,9 @@ impl ArchiveWriter {
             if r.health_data {
                 d.add_text(f.health, "1");
             }
+            for q in &r.also_queues {
+                d.add_text(f.queue, q);
+            }
             d.add_text(f.month, r.received_at.format("%Y-%m").to_string());
             for (field, value) in [
                 (f.subject, &r.subject),
@@ -601,6 +604,7 @@ mod tests {
             doc_type: None,
             customer_id: None,
             queue: None,
+            also_queues: Vec::new(),
             health_data: false,
         }
     }

@@ -27,6 +27,8 @@ pub enum StoreError {
     Open { path: String, message: String },
     #[error("document {0} not found")]
     NotFound(DocumentId),
+    #[error("task {0} not found")]
+    TaskNotFound(TaskId),
     #[error("stored record is inconsistent: {0}")]
     Inconsistent(String),
 }
@@ -124,6 +126,8 @@ pub struct IndexRecord {
     pub doc_type: Option<String>,
     pub customer_id: Option<String>,
     pub queue: Option<String>,
+    /// Further queues the case's task is listed in (e.g. `retention`).
+    pub also_queues: Vec<String>,
     pub health_data: bool,
 }
 
@@ -395,8 +399,9 @@ pub struct ImapPrevious {
 pub struct DocumentAccess {
     pub id: DocumentId,
     pub root_id: DocumentId,
-    /// The queue of its case's task (after reassignments); `None` until routed.
-    pub queue: Option<String>,
+    /// The queues its case's task is listed in (the queue after reassignments first, then
+    /// further ones such as `retention`); empty until routed.
+    pub queues: Vec<String>,
     pub health_data: bool,
     pub status: DocStatus,
 }

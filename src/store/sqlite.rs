@@ -665,6 +665,8 @@ impl SqliteStore {
             customer_id: row.get("customer_id")?,
             queue: row.get("queue")?,
             health_data: row.get::<_, Option<String>>("health_data")?.is_some(),
+            also_queues: serde_json::from_str(&row.get::<_, String>("also_queues")?)
+                .unwrap_or_default(),
         })
     }
 }
@@ -677,7 +679,8 @@ const DOCUMENT_SELECT: &str = "SELECT d.*, t.queue AS t_queue, t.priority AS t_p
 /// routed elsewhere, or been reassigned), which is what the search access filter needs.
 const INDEX_COLUMNS: &str =
     "d.id, d.root_id, d.parent_id, d.channel, d.received_at, d.filename, d.subject,
-    d.sender, d.text, d.doc_type, d.customer_id, COALESCE(t.queue, d.queue) AS queue, d.health_data
+    d.sender, d.text, d.doc_type, d.customer_id, COALESCE(t.queue, d.queue) AS queue, d.health_data,
+    COALESCE(t.also_queues, '[]') AS also_queues
     FROM documents d LEFT JOIN tasks t ON t.id = d.task_id";
 const INDEXABLE: &str = "d.status NOT IN ('quarantined', 'duplicate', 'received')";
 
@@ -1255,7 +1258,7 @@ impl Store for SqliteStore {
             row_to_task,
         )
         .optional()?
-        .ok_or(StoreError::Inconsistent(format!("task {id} not found")))
+        .ok_or(StoreError::TaskNotFound(id))
     }
 
     fn change_task(&self, id: TaskId, change: &TaskChange, actor: &str) -> Result<Task, TaskError> {

@@ -152,14 +152,15 @@ impl User {
         }
     }
 
-    /// May read a document that sits in `queue` (`None`: not routed yet).
-    pub fn may_read(&self, queue: Option<&str>, health_data: bool) -> bool {
+    /// May read a document whose case task lists it in `queues` (its queue, then any further
+    /// ones such as `retention`; empty: not routed yet).
+    pub fn may_read(&self, queues: &[String], health_data: bool) -> bool {
         if !self.reads_documents() || (health_data && !self.has(Permission::Health)) {
             return false;
         }
         match self.scope().queues {
             None => true,
-            Some(qs) => queue.is_some_and(|q| qs.iter().any(|d| d == q)),
+            Some(mine) => queues.iter().any(|q| mine.contains(q)),
         }
     }
 
@@ -224,18 +225,21 @@ mod tests {
 
     #[test]
     fn clerks_read_their_departments_and_health_only_with_permission() {
+        let q = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let c = clerk(&["schaden"], vec![]);
-        assert!(c.may_read(Some("schaden"), false));
-        assert!(!c.may_read(Some("beschwerde"), false));
-        assert!(!c.may_read(None, false));
-        assert!(!c.may_read(Some("schaden"), true));
-        assert!(clerk(&["schaden"], vec![Permission::Health]).may_read(Some("schaden"), true));
+        assert!(c.may_read(&q(&["schaden"]), false));
+        assert!(!c.may_read(&q(&["beschwerde"]), false));
+        assert!(!c.may_read(&[], false));
+        assert!(!c.may_read(&q(&["schaden"]), true));
+        let retention = clerk(&["retention"], vec![]);
+        assert!(retention.may_read(&q(&["bestand", "retention"]), false));
+        assert!(clerk(&["schaden"], vec![Permission::Health]).may_read(&q(&["schaden"]), true));
         let admin = User::new("root", Role::Admin, vec![], vec![]).unwrap();
-        assert!(admin.may_read(Some("beschwerde"), false));
-        assert!(admin.may_read(None, false));
-        assert!(!admin.may_read(None, true));
+        assert!(admin.may_read(&q(&["beschwerde"]), false));
+        assert!(admin.may_read(&[], false));
+        assert!(!admin.may_read(&[], true));
         let mailroom = User::new("post", Role::Mailroom, vec![], vec![]).unwrap();
-        assert!(!mailroom.may_read(Some("schaden"), false));
+        assert!(!mailroom.may_read(&q(&["schaden"]), false));
         assert!(mailroom.sees_ledger() && !c.sees_ledger());
     }
 

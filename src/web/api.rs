@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::{ApiError, WebState};
+use crate::cases::{CaseId, CaseView};
+use crate::impulses::ImpulseOutcome;
 use crate::inbox::TaskStatus;
 use crate::index::{SearchRequest, SearchResults};
 use crate::model::{DocStatus, DocumentId, Sha256Digest, TaskId};
@@ -39,7 +41,7 @@ fn readable(s: &WebState, user: &User, id: DocumentId) -> Result<DocumentAccess,
         .access
         .document_access(id)?
         .ok_or_else(|| ApiError::NotFound(format!("document {id} not found")))?;
-    if !user.may_read(access.queue.as_deref(), access.health_data) {
+    if !user.may_read(&access.queues, access.health_data) {
         return Err(ApiError::Forbidden(format!(
             "document {id} is outside what you may read"
         )));
@@ -277,7 +279,7 @@ pub async fn customer_for(
             let mut visible = Vec::with_capacity(file.timeline.len());
             for entry in file.timeline {
                 let access = s.access.document_access(entry.document_id)?;
-                if access.is_some_and(|a| user.may_read(a.queue.as_deref(), a.health_data)) {
+                if access.is_some_and(|a| user.may_read(&a.queues, a.health_data)) {
                     visible.push(entry);
                 }
             }
@@ -291,8 +293,10 @@ pub async fn customer_for(
         .await
 }
 
+/// A task is worked in its queue and in any further queue it is listed in (e.g. `retention`).
 fn may_work(user: &User, task: &Task) -> bool {
-    user.works_queue(&task.spec.queue)
+    (user.works_queue(&task.spec.queue)
+        || task.case.also_queues.iter().any(|q| user.works_queue(q)))
         && (!task.spec.health_data || user.has(crate::users::Permission::Health))
 }
 
@@ -331,12 +335,7 @@ pub async fn task_for(state: &Arc<WebState>, user: &User, id: TaskId) -> Result<
     let user = user.clone();
     state
         .blocking(move |s| {
-            let task = s.store.task(id).map_err(|e| match e {
-                crate::store::StoreError::NotFound(_) => {
-                    ApiError::NotFound(format!("task {id} not found"))
-                }
-                other => other.into(),
-            })?;
+            let task = s.store.task(id)?;
             if !may_work(&user, &task) {
                 return Err(ApiError::Forbidden(format!(
                     "task {id} is not in one of your departments"
@@ -349,12 +348,7 @@ pub async fn task_for(state: &Arc<WebState>, user: &User, id: TaskId) -> Result<
 
 /// The queues tasks can be sent to.
 pub fn known_queues(state: &WebState) -> Vec<String> {
-    let inbox = &state.config.inbox;
-    let mut qs: Vec<String> = inbox.routes.values().cloned().collect();
-    qs.push(inbox.triage_queue.clone());
-    qs.sort();
-    qs.dedup();
-    qs
+    crate::inbox::queues(&state.config)
 }
 
 pub async fn change_task_for(
@@ -393,6 +387,75 @@ pub async fn change_task_for(
                 }
             }
             Ok(s.store.change_task(id, &change, &actor)?)
+        })
+        .await
+}
+
+/// Checks a process step off (`done = false`: on again).
+pub async fn step_for(
+    state: &Arc<WebState>,
+    user: &User,
+    id: TaskId,
+    step: String,
+    done: bool,
+) -> Result<Task, ApiError> {
+    task_for(state, user, id).await?;
+    let actor = user.name.clone();
+    state
+        .blocking(move |s| Ok(s.store.check_step(id, &step, done, &actor)?))
+        .await
+}
+
+/// Records what became of an impulse.
+pub async fn impulse_for(
+    state: &Arc<WebState>,
+    user: &User,
+    id: TaskId,
+    rule: String,
+    outcome: ImpulseOutcome,
+) -> Result<Task, ApiError> {
+    task_for(state, user, id).await?;
+    let actor = user.name.clone();
+    state
+        .blocking(move |s| Ok(s.store.record_impulse_outcome(id, &rule, outcome, &actor)?))
+        .await
+}
+
+/// A case with its documents and history, if the user may work its task; documents the user
+/// may not read are left out.
+pub async fn case_for(
+    state: &Arc<WebState>,
+    user: &User,
+    id: CaseId,
+) -> Result<CaseView, ApiError> {
+    forbid_unless(user.reads_documents(), "open cases")?;
+    let user = user.clone();
+    state
+        .blocking(move |s| {
+            let mut view = s
+                .store
+                .case_view(id)?
+                .ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
+            if let Some(task) = &view.task {
+                if !may_work(&user, task) {
+                    return Err(ApiError::Forbidden(format!(
+                        "case {id} is not in one of your departments"
+                    )));
+                }
+            } else if user.role != crate::users::Role::Admin {
+                return Err(ApiError::Forbidden(format!(
+                    "case {id} has no task you work"
+                )));
+            }
+            let mut visible = Vec::with_capacity(view.documents.len());
+            for d in view.documents {
+                let access = s.access.document_access(d.document_id)?;
+                if access.is_some_and(|a| user.may_read(&a.queues, a.health_data)) {
+                    visible.push(d);
+                }
+            }
+            view.documents = visible;
+            Ok(view)
         })
         .await
 }
@@ -733,6 +796,50 @@ pub async fn correct(
     Ok(Json(
         change_task_for(&state, &user, TaskId(id), change).await?,
     ))
+}
+
+#[derive(Deserialize)]
+pub struct StepBody {
+    #[serde(default = "yes")]
+    pub done: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub async fn step(
+    State(state): State<Arc<WebState>>,
+    Caller(user): Caller,
+    Path((id, step)): Path<(i64, String)>,
+    body: Option<Json<StepBody>>,
+) -> Result<Json<Task>, ApiError> {
+    let done = body.map(|b| b.done).unwrap_or(true);
+    Ok(Json(step_for(&state, &user, TaskId(id), step, done).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ImpulseBody {
+    pub outcome: ImpulseOutcome,
+}
+
+pub async fn impulse(
+    State(state): State<Arc<WebState>>,
+    Caller(user): Caller,
+    Path((id, rule)): Path<(i64, String)>,
+    Json(body): Json<ImpulseBody>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(
+        impulse_for(&state, &user, TaskId(id), rule, body.outcome).await?,
+    ))
+}
+
+pub async fn case(
+    State(state): State<Arc<WebState>>,
+    Caller(user): Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(case_for(&state, &user, CaseId(id)).await?))
 }
 
 pub async fn ledger(

@@ -50,6 +50,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(id) => ApiError::NotFound(format!("document {id} not found")),
+            StoreError::TaskNotFound(id) => ApiError::NotFound(format!("task {id} not found")),
             other => ApiError::Internal(other.to_string()),
         }
     }

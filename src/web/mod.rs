@@ -66,10 +66,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/api/login", post(auth::api_login))
         .route("/api/logout", post(auth::api_logout))
         .route("/api/me", get(api::me))
-        .route(
-            "/api/documents",
-            post(api::upload).layer(upload_limit.clone()),
-        )
+        .route("/api/documents", post(api::upload).layer(upload_limit))
         .route("/api/documents/{id}", get(api::document))
         .route("/api/documents/{id}/original", get(api::original))
         .route("/api/documents/{id}/renditions/{kind}", get(api::rendition))
@@ -82,6 +79,9 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/api/tasks/{id}/done", post(api::done))
         .route("/api/tasks/{id}/reassign", post(api::reassign))
         .route("/api/tasks/{id}/correct", post(api::correct))
+        .route("/api/tasks/{id}/steps/{step}", post(api::step))
+        .route("/api/tasks/{id}/impulses/{rule}", post(api::impulse))
+        .route("/api/cases/{id}", get(api::case))
         .route("/api/ledger", get(api::ledger))
         .route("/api/failures/{id}/retry", post(api::retry))
         .route("/api/openapi.json", get(api::openapi));
@@ -96,6 +96,9 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/koerbe", get(ui::queues))
         .route("/koerbe/{queue}", get(ui::queue))
         .route("/aufgaben/{id}/{action}", post(ui::task_action))
+        .route("/aufgaben/{id}/schritte/{step}", post(ui::step))
+        .route("/aufgaben/{id}/impulse/{rule}", post(ui::impulse))
+        .route("/vorgaenge/{id}", get(ui::case))
         .route(
             "/hochladen",
             get(ui::upload_page)

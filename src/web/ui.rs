@@ -115,6 +115,15 @@ fn priority_label(p: &str) -> &str {
     }
 }
 
+fn outcome_label(o: crate::impulses::ImpulseOutcome) -> &'static str {
+    use crate::impulses::ImpulseOutcome::*;
+    match o {
+        Accepted => "angenommen",
+        Rejected => "abgelehnt",
+        NotAddressed => "nicht angesprochen",
+    }
+}
+
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&chrono::Local)
         .format("%d.%m.%Y %H:%M")
@@ -385,6 +394,46 @@ fn task_box(task: &Task, queues: &[String]) -> Markup {
                 p { "Aktive Verträge: "
                     @for c in &task.spec.contracts { span.contract { (c.contract_id) " (" (c.product) ")" } " " }
                 }
+            }
+            @if let Some(case) = task.case.case_id {
+                p { "Vorgang " a href={"/vorgaenge/" (case)} { (case) }
+                    @if task.case.reminders > 0 { " · " strong { (task.case.reminders) " Erinnerung(en)" } }
+                    @if !task.case.new_documents.is_empty() { " · " strong.new { "neues Dokument eingegangen" } }
+                    @if !task.case.also_queues.is_empty() { " · auch in " (task.case.also_queues.join(", ")) }
+                }
+            }
+            @if !task.case.impulses.is_empty() {
+                h3 { "Impulse" }
+                ul.impulses { @for i in &task.case.impulses {
+                    li {
+                        (i.text) " " span.reason { "(" (i.rule) ")" }
+                        @match i.outcome {
+                            Some(o) => { " – " strong { (outcome_label(o)) } }
+                            None => {
+                                @for (o, label) in [("accepted", "angenommen"), ("rejected", "abgelehnt"), ("not_addressed", "nicht angesprochen")] {
+                                    form.inline method="post" action={"/aufgaben/" (task.id) "/impulse/" (i.rule)} {
+                                        input type="hidden" name="outcome" value=(o);
+                                        button type="submit" { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            @if let Some(why) = &task.case.impulse_suppression { p.reason { "Keine Impulse: " (why) } }
+            @if !task.case.steps.is_empty() {
+                h3 { "Prozessschritte" }
+                ol.steps { @for st in &task.case.steps {
+                    li.done[st.done] {
+                        form.inline method="post" action={"/aufgaben/" (task.id) "/schritte/" (st.id)} {
+                            input type="hidden" name="done" value=(if st.done { "false" } else { "true" });
+                            button.step type="submit" title=(if st.done { "wieder öffnen" } else { "abhaken" }) { (if st.done { "☑" } else { "☐" }) }
+                        }
+                        " " (st.title)
+                        @if let Some(by) = &st.done_by { " " span.reason { "(" (by) ")" } }
+                    }
+                } }
             }
             (task_actions(task, queues))
             details {
@@ -661,7 +710,7 @@ pub async fn queue(
         api::tasks_for(&state, &user, Some(q.clone()), None).await
     );
     tasks.retain(|t| t.status != crate::inbox::TaskStatus::Done);
-    tasks.sort_by(|a, b| (a.spec.due_at, a.spec.priority).cmp(&(b.spec.due_at, b.spec.priority)));
+    tasks.sort_by_key(|t| (t.spec.due_at, t.spec.priority));
     let queues = api::known_queues(&state);
     let now = chrono::Utc::now();
     page(
@@ -725,20 +774,94 @@ pub async fn task_action(
         &user,
         api::change_task_for(&state, &user, TaskId(id), change).await
     );
-    // Back to the page the form was on (same origin only).
-    let back = headers
+    back(&headers).into_response()
+}
+
+/// Back to the page a form was on (same origin only), else the queues.
+fn back(headers: &HeaderMap) -> Redirect {
+    let to = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| url::Url::parse(r).ok())
         .map(|u| {
-            safe_next(Some(&format!(
-                "{}{}",
-                u.path(),
-                u.query().map(|q| format!("?{q}")).unwrap_or_default()
-            )))
+            let q = u.query().map(|q| format!("?{q}")).unwrap_or_default();
+            safe_next(Some(&format!("{}{q}", u.path())))
         })
         .unwrap_or_else(|| "/koerbe".into());
-    Redirect::to(&back).into_response()
+    Redirect::to(&to)
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    done: bool,
+}
+
+pub async fn step(
+    State(state): State<Arc<WebState>>,
+    Visitor(user): Visitor,
+    Path((id, step)): Path<(i64, String)>,
+    headers: HeaderMap,
+    Form(f): Form<StepForm>,
+) -> Response {
+    or_error_page!(
+        &user,
+        api::step_for(&state, &user, TaskId(id), step, f.done).await
+    );
+    back(&headers).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ImpulseForm {
+    outcome: crate::impulses::ImpulseOutcome,
+}
+
+pub async fn impulse(
+    State(state): State<Arc<WebState>>,
+    Visitor(user): Visitor,
+    Path((id, rule)): Path<(i64, String)>,
+    headers: HeaderMap,
+    Form(f): Form<ImpulseForm>,
+) -> Response {
+    or_error_page!(
+        &user,
+        api::impulse_for(&state, &user, TaskId(id), rule, f.outcome).await
+    );
+    back(&headers).into_response()
+}
+
+pub async fn case(
+    State(state): State<Arc<WebState>>,
+    Visitor(user): Visitor,
+    Path(id): Path<i64>,
+) -> Response {
+    let view = or_error_page!(
+        &user,
+        api::case_for(&state, &user, crate::cases::CaseId(id)).await
+    );
+    let queues = api::known_queues(&state);
+    page(
+        Some(&user),
+        &format!("Vorgang {id}"),
+        html! {
+            p { (type_label(&view.doc_type))
+                @if let Some(c) = &view.customer_id { " · Kunde " a href={"/kunden/" (c)} { (c) } }
+                " · seit " (when(view.created_at)) }
+            @if let Some(t) = &view.task { (task_box(t, &queues)) }
+            h2 { "Dokumente" }
+            ol.timeline { @for d in &view.documents {
+                li {
+                    span.when { (when(d.received_at)) }
+                    span.channel { (d.channel) }
+                    a href={"/dokumente/" (d.document_id)} { (d.subject.clone().or(d.filename.clone()).unwrap_or_else(|| format!("Dokument {}", d.document_id))) }
+                    @if let Some(why) = &d.linked_by { " " span.reason { "(" (why) ")" } }
+                }
+            } }
+            h2 { "Verlauf" }
+            table.history { tbody { @for e in &view.history {
+                tr { td { (when(e.at)) } td { (e.actor) } td { (e.action) } td { (e.detail.clone().unwrap_or_default()) } }
+            } } }
+        },
+    )
 }
 
 // ---------------------------------------------------------------- upload
@@ -823,4 +946,47 @@ pub async fn retry(
 ) -> Response {
     or_error_page!(&user, api::retry_for(&state, &user, DocumentId(id)).await);
     Redirect::to("/poststelle").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_html_is_shown_without_scripts_or_remote_content() {
+        let mail =
+            b"From: a@example.org\r\nSubject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<p onclick=\"steal()\">Hallo <b>Welt</b></p><script>alert(1)</script>\
+<img src=\"https://tracker.example/pixel.gif\"><a href=\"https://phish.example\">Link</a>\
+<iframe src=\"https://evil.example\"></iframe><form action=\"https://evil.example\"><input></form>";
+        let html = sanitized_email_html(mail);
+        assert!(html.contains("Hallo <b>Welt</b>"), "{html}");
+        for bad in [
+            "<script",
+            "alert(1)",
+            "onclick",
+            "tracker.example",
+            "phish.example",
+            "<iframe",
+            "<form",
+            "evil.example",
+        ] {
+            assert!(!html.contains(bad), "{bad} survived: {html}");
+        }
+        let plain = sanitized_email_html(b"Subject: y\r\n\r\n<b>not html</b>");
+        assert!(plain.contains("&lt;b&gt;not html"), "{plain}");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/suche?q=x")), "/suche?q=x");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:x",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The web UI in a real headless Chromium (Debian `chromium` + `chromium-driver`, driven over
 //! WebDriver): a clerk logs in, uploads a letter, finds it by a word and by its contract number,
-//! opens the document and the customer file, claims and finishes the task. Screenshots of the
+//! opens the document and the customer file, claims the task, checks off a process step and
+//! finishes it. Screenshots of the
 //! main pages are written to `target/screenshots/` as test artefacts.
 
 use std::path::PathBuf;
@@ -197,9 +198,11 @@ fn a_clerk_uploads_finds_opens_and_finishes_a_letter_in_chromium() {
         c.find(Locator::Css(&format!("ol.timeline a[href='/dokumente/{id}']"))).await.unwrap();
         shot(&c, "06-customer.png").await;
 
-        // Claim the task, see it in the queue, finish it.
+        // Claim the task, check off its first process step, see it in the queue, finish it.
         click_through(&c, "section.task form[action$='/claim'] button").await;
         assert!(body_text(&c).await.contains("in Bearbeitung (erika)"));
+        click_through(&c, "ol.steps li:first-child button").await;
+        c.find(Locator::Css("ol.steps li.done:first-child")).await.unwrap();
         c.goto(&format!("{base}/koerbe/schaden")).await.unwrap();
         assert!(body_text(&c).await.contains("in Bearbeitung (erika)"));
         shot(&c, "07-queue.png").await;

@@ -359,6 +359,28 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
         .as_i64()
         .unwrap();
     let complaint_task = d_task(&api, &bea, complaint);
+    let one: Value = api
+        .get(&erika, &format!("/api/tasks/{claim_task}"))
+        .json()
+        .unwrap();
+    assert_eq!(one["root_document_id"], claim);
+    assert_eq!(
+        api.get(&bea, &format!("/api/tasks/{claim_task}")).status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.get(&erika, "/api/tasks/999999").status(),
+        StatusCode::NOT_FOUND
+    );
+    // A born-digital letter has no searchable-PDF rendition.
+    assert_eq!(
+        api.get(
+            &erika,
+            &format!("/api/documents/{claim}/renditions/searchable_pdf")
+        )
+        .status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         api.post(
             &erika,
@@ -534,7 +556,7 @@ fn openapi_describes_every_route() {
             }
         }
     }
-    assert_eq!(seen, 21, "routes found in src/web/mod.rs");
+    assert_eq!(seen, 24, "routes found in src/web/mod.rs");
 }
 
 #[test]
@@ -692,4 +714,184 @@ fn raw_upload(base: &str, token: &str, size: usize) -> (u16, String) {
         .unwrap_or_default()
         .to_string();
     (status, body)
+}
+
+const KFZ_CLAIM: &str = "Renate Otto\nÖlmühlenweg 29\n22303 Hamburg\n\nKundennummer: K-100025\n\
+Versicherungsnummer: KF-529 268 819\n\nSchadenmeldung: Auffahrunfall\n\nSehr geehrte Damen und Herren,\n\
+am 02.03.2026 ist mir an der Ampel ein Fahrzeug aufgefahren. Der Schaden an der Stoßstange ist erheblich, \
+die Polizei hat den Unfall aufgenommen. Bitte regulieren Sie den Schaden.\n\nMit freundlichen Grüßen\nRenate Otto\n";
+
+#[test]
+fn cases_steps_impulses_retention_and_retry_through_the_api() {
+    let env = Env::with_sample_customers("");
+    env.add_user("erika", "clerk", &["--department", "schaden"]);
+    env.add_user("rita", "clerk", &["--department", "retention"]);
+    env.add_user("post", "mailroom", &[]);
+    let (_serve, base) = env.serve_web();
+    let api = Api::new(&base);
+    let (erika, rita, post) = (api.login("erika"), api.login("rita"), api.login("post"));
+    let admin_wait = |id: i64| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let d = env.export().into_iter().find(|d| d["id"] == id).unwrap();
+            if d["status"] == "routed" || d["status"] == "quarantined" {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "{id} not done: {d}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    let cancellation = std::fs::read(samples().join("letters/cancellation.pdf")).unwrap();
+    let body: Value = api
+        .upload(
+            &post,
+            &[
+                ("unfall.txt", KFZ_CLAIM.as_bytes().to_vec()),
+                ("kuendigung.pdf", cancellation),
+                (
+                    "kaputt.pdf",
+                    b"%PDF-1.7\n1 0 obj << /Type /Catalog".to_vec(),
+                ),
+            ],
+        )
+        .json()
+        .unwrap();
+    let id = |i: usize| body["documents"][i]["id"].as_i64().unwrap();
+    let (claim, cancel, broken) = (id(0), id(1), id(2));
+    for d in [claim, cancel, broken] {
+        admin_wait(d);
+    }
+
+    // The claim's task carries its case, process steps and the kfz-without-hausrat impulse.
+    let doc: Value = api
+        .get(&erika, &format!("/api/documents/{claim}"))
+        .json()
+        .unwrap();
+    let task = &doc["case_task"];
+    let task_id = task["id"].as_i64().unwrap();
+    let case_id = task["case_id"].as_i64().unwrap();
+    assert!(task["steps"].as_array().unwrap().len() >= 3, "{task}");
+    assert_eq!(
+        task["impulses"][0]["rule"], "claim_kfz_no_hausrat",
+        "{task}"
+    );
+    let step_id = task["steps"][0]["id"].as_str().unwrap().to_string();
+    let t: Value = api
+        .post(
+            &erika,
+            &format!("/api/tasks/{task_id}/steps/{step_id}"),
+            json!({}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(
+        (
+            t["steps"][0]["done"].as_bool(),
+            t["steps"][0]["done_by"].as_str()
+        ),
+        (Some(true), Some("erika"))
+    );
+    let t: Value = api
+        .post(
+            &erika,
+            &format!("/api/tasks/{task_id}/steps/{step_id}"),
+            json!({"done": false}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(t["steps"][0]["done"], false);
+    assert_eq!(
+        api.post(
+            &erika,
+            &format!("/api/tasks/{task_id}/steps/nope"),
+            json!({})
+        )
+        .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let t: Value = api
+        .post(
+            &erika,
+            &format!("/api/tasks/{task_id}/impulses/claim_kfz_no_hausrat"),
+            json!({"outcome": "accepted"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(
+        (
+            t["impulses"][0]["outcome"].as_str(),
+            t["impulses"][0]["outcome_by"].as_str()
+        ),
+        (Some("accepted"), Some("erika"))
+    );
+    let case: Value = api
+        .get(&erika, &format!("/api/cases/{case_id}"))
+        .json()
+        .unwrap();
+    assert_eq!(case["documents"][0]["document_id"], claim, "{case}");
+    assert_eq!(
+        api.get(&rita, &format!("/api/cases/{case_id}")).status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.post(
+            &rita,
+            &format!("/api/tasks/{task_id}/steps/{step_id}"),
+            json!({})
+        )
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A cancellation is also listed in `retention`: its clerks see the task and the letter.
+    let listed: Vec<Value> = api.get(&rita, "/api/tasks?queue=retention").json().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["root_document_id"], cancel);
+    assert_eq!(
+        api.get(&rita, &format!("/api/documents/{cancel}")).status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.get(&rita, &format!("/api/documents/{claim}")).status(),
+        StatusCode::FORBIDDEN
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !api.search_ids(&rita, "").contains(&cancel) {
+        assert!(
+            Instant::now() < deadline,
+            "retention clerk cannot find the cancellation"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // The mailroom sees the broken PDF with its reason and hands it in again.
+    let ledger: Value = api.get(&post, "/api/ledger").json().unwrap();
+    let failure = ledger["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == broken)
+        .unwrap();
+    assert!(!failure["error"].as_str().unwrap().is_empty());
+    assert_eq!(
+        api.post(&erika, &format!("/api/failures/{broken}/retry"), json!({}))
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.post(&post, &format!("/api/failures/{claim}/retry"), json!({}))
+            .status(),
+        StatusCode::CONFLICT
+    );
+    let r = api.post(&post, &format!("/api/failures/{broken}/retry"), json!({}));
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let again: Value = r.json().unwrap();
+    let new_id = again["id"].as_i64().unwrap();
+    assert!(new_id > broken);
+    assert_eq!(
+        admin_wait(new_id)["status"],
+        "quarantined",
+        "still broken, recorded anew"
+    );
 }

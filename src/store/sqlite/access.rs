@@ -166,16 +166,20 @@ impl AccessStore for SqliteStore {
         let conn = self.lock();
         let access = conn
             .prepare_cached(
-                "SELECT d.id, d.root_id, COALESCE(t.queue, d.queue), r.health_data, d.status
+                "SELECT d.id, d.root_id, COALESCE(t.queue, d.queue), r.health_data, d.status,
+                        COALESCE(t.also_queues, '[]')
                  FROM documents d JOIN documents r ON r.id = d.root_id
                  LEFT JOIN tasks t ON t.id = r.task_id WHERE d.id = ?1",
             )?
             .query_row(params![id.0], |r| {
                 let status: String = r.get(4)?;
+                let also: String = r.get(5)?;
+                let mut queues: Vec<String> = r.get::<_, Option<String>>(2)?.into_iter().collect();
+                queues.extend(serde_json::from_str::<Vec<String>>(&also).unwrap_or_default());
                 Ok(DocumentAccess {
                     id: DocumentId(r.get(0)?),
                     root_id: DocumentId(r.get(1)?),
-                    queue: r.get(2)?,
+                    queues,
                     health_data: r.get::<_, Option<String>>(3)?.is_some(),
                     status: DocStatus::parse(&status).unwrap_or(DocStatus::Quarantined),
                 })

@@ -561,6 +561,11 @@ fn route_one(
         case_event(tx, case_id, "intake", "reminder", Some(root.0), None)?;
     }
     apply_impulses(&mut task, evaluation, root);
+    if !task.case.also_queues.is_empty() {
+        // Indexed before routing: the further queues (e.g. `retention`) must reach the index's
+        // access filter too.
+        super::mark_index_pending(tx, root)?;
+    }
     save_task(tx, &task)?;
     tx.prepare_cached("UPDATE documents SET case_id = ?2 WHERE root_id = ?1")?
         .execute(params![root.0, case_id])?;
