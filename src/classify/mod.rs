@@ -206,6 +206,15 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
+/// [`normalise`]d, with every run of whitespace (line breaks included) made one space: letters
+/// and mails wrap lines anywhere, and a phrase must match across a line break.
+fn fold(text: &str) -> String {
+    normalise(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The repository's `classifiers/*.toml`, compiled in so intake runs from any directory.
 const BUILT_IN: [(&str, &str); 10] = [
     ("claim.toml", include_str!("../../classifiers/claim.toml")),
@@ -445,9 +454,10 @@ impl Classifier {
             .join("\n");
         let text = own.as_str();
         let mut hits: BTreeMap<usize, (u32, bool)> = BTreeMap::new();
-        for (part, in_subject) in [(normalise(subject), true), (normalise(text), false)] {
+        let (subject_norm, text_norm) = (fold(subject), fold(text));
+        for (part, in_subject) in [(subject_norm.as_str(), true), (text_norm.as_str(), false)] {
             let bytes = part.as_bytes();
-            for m in self.automaton.find_overlapping_iter(&part) {
+            for m in self.automaton.find_overlapping_iter(part) {
                 // Short phrases match at the start of a word (so stems match inflections);
                 // longer ones also inside German compounds ("Versicherungsombudsmann").
                 let inner_ok = m.len() >= MIN_INNER_MATCH;
@@ -476,7 +486,7 @@ impl Classifier {
                 in_subject,
             });
         }
-        let folded = normalise(&format!("{subject}\n{text}"));
+        let folded = format!("{subject_norm}\n{text_norm}");
         for (t, re, rule, weight) in &self.patterns {
             if re.is_match(&folded) {
                 *scores.entry(*t).or_default() += weight;
