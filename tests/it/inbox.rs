@@ -305,3 +305,31 @@ fn independent_validation_set_is_never_routed_wrongly_without_a_person() {
     assert!(report["dark_share"].as_f64().unwrap() >= 0.5, "{report}");
     assert!(report["match_recall"].as_f64().unwrap() >= 0.9, "{report}");
 }
+
+/// The hand-written development set (samples/dev, used to tune the rules): the figures it was
+/// tuned to must hold, and nothing it routes without a person may be wrong.
+#[test]
+fn development_set_keeps_its_figures() {
+    let env = with_sample_customers();
+    let s = samples();
+    let report: Value = serde_json::from_str(&env.ok(&[
+        "eval",
+        "--json",
+        "--labels",
+        s.join("dev/labels.jsonl").to_str().unwrap(),
+        "--root",
+        s.join("dev").to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(report["documents"], 103, "{report}");
+    assert_eq!(report["match_precision"], 1.0, "{report}");
+    assert_eq!(report["dark_precision"], 1.0, "{report}");
+    assert!(
+        report["type_macro_f1"].as_f64().unwrap() >= 0.95,
+        "{report}"
+    );
+    assert!(
+        report["routing_accuracy"].as_f64().unwrap() >= 0.95,
+        "{report}"
+    );
+}
