@@ -206,6 +206,15 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
+/// [`normalise`]d, with every run of whitespace (line breaks included) made one space: letters
+/// and mails wrap lines anywhere, and a phrase must match across a line break.
+fn fold(text: &str) -> String {
+    normalise(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The repository's `classifiers/*.toml`, compiled in so intake runs from any directory.
 const BUILT_IN: [(&str, &str); 10] = [
     ("claim.toml", include_str!("../../classifiers/claim.toml")),
@@ -445,9 +454,10 @@ impl Classifier {
             .join("\n");
         let text = own.as_str();
         let mut hits: BTreeMap<usize, (u32, bool)> = BTreeMap::new();
-        for (part, in_subject) in [(normalise(subject), true), (normalise(text), false)] {
+        let (subject_norm, text_norm) = (fold(subject), fold(text));
+        for (part, in_subject) in [(subject_norm.as_str(), true), (text_norm.as_str(), false)] {
             let bytes = part.as_bytes();
-            for m in self.automaton.find_overlapping_iter(&part) {
+            for m in self.automaton.find_overlapping_iter(part) {
                 // Short phrases match at the start of a word (so stems match inflections);
                 // longer ones also inside German compounds ("Versicherungsombudsmann").
                 let inner_ok = m.len() >= MIN_INNER_MATCH;
@@ -476,7 +486,7 @@ impl Classifier {
                 in_subject,
             });
         }
-        let folded = normalise(&format!("{subject}\n{text}"));
+        let folded = format!("{subject_norm}\n{text_norm}");
         for (t, re, rule, weight) in &self.patterns {
             if re.is_match(&folded) {
                 *scores.entry(*t).or_default() += weight;
@@ -591,6 +601,105 @@ mod tests {
             "Das ist eine Zumutung. Ihre Hotline ist nie erreichbar und auf meine Mails reagiert niemand.",
         );
         assert_eq!(r.doc_type, Some(DocType::Complaint), "{}", r.explanation());
+    }
+
+    /// Dissatisfaction in the writer's own words is a complaint (BaFin), even when the letter is
+    /// about a claim and full of claim words.
+    #[test]
+    fn dissatisfaction_without_the_word_is_a_complaint() {
+        let c = shipped();
+        for (subject, text) in [
+            ("Ihre Abrechnung", "Mit Ihrer Abrechnung zum Einbruch bin ich nicht einverstanden. Die Kürzung ist ungerechtfertigt, bitte prüfen Sie das erneut."),
+            ("Telefonat", "Ihr Mitarbeiter war heute extrem unfreundlich und hat einfach aufgelegt. So geht das nicht."),
+            ("Sturmschaden", "Seit sechs Wochen passiert nichts, niemand ruft zurück und ich hänge jedes Mal in der Warteschleife. Ich fühle mich im Stich gelassen."),
+        ] {
+            let r = c.classify(subject, text);
+            assert_eq!(r.doc_type, Some(DocType::Complaint), "{subject}: {}", r.explanation());
+        }
+    }
+
+    #[test]
+    fn a_threat_to_cancel_in_a_complaint_is_not_a_cancellation() {
+        let r = shipped().classify(
+            "",
+            "Hiermit lege ich Beschwerde ein, bis heute keine Entscheidung zu meinem Schaden. Wenn sich nichts ändert, werde ich meine Verträge kündigen.",
+        );
+        assert_ne!(
+            r.doc_type,
+            Some(DocType::Cancellation),
+            "{}",
+            r.explanation()
+        );
+    }
+
+    #[test]
+    fn everyday_phrasings_of_the_other_types() {
+        let c = shipped();
+        let cases = [
+            ("Neuigkeiten", "Hallo, wir sind umgezogen und wohnen seit dem 1. Juni in der Lindenallee 7, 04109 Leipzig.", DocType::AddressChange),
+            ("", "Bitte ändern Sie meine Anschrift, ich wohne nicht mehr in der Gartenstraße sondern im Birkenweg 3.", DocType::AddressChange),
+            ("Haftpflicht", "Ich möchte meine Haftpflichtversicherung nicht mehr weiterführen. Bitte bestätigen Sie mir das Ende des Vertrags.", DocType::Cancellation),
+            ("", "Ich brauche die Hausrat nicht mehr, bitte zum nächstmöglichen Termin beenden.", DocType::Cancellation),
+            ("Konto", "Ich habe die Bank gewechselt, bitte buchen Sie ab sofort von DE89 3704 0044 0532 0130 00 ab.", DocType::BankDetailsChange),
+            ("", "Meine Mutter ist letzte Woche von uns gegangen. Was müssen wir wegen ihrer Verträge tun?", DocType::DeathNotice),
+            ("Neues Auto", "Ich habe mir ein anderes Auto gekauft, bitte übertragen Sie den Vertrag und schicken mir die eVB.", DocType::ContractChange),
+            ("Anfrage", "Was kostet bei Ihnen eine Hausratversicherung für 60 m²? Wir sind bisher nicht bei Ihnen versichert.", DocType::Application),
+            ("Mein Fahrrad", "Mein Rad wurde gestern vor dem Bahnhof geklaut, das Schloss war aufgebrochen.", DocType::Claim),
+            ("", "Kostenaufstellung: Arbeitslohn 2 Std 120,00 €, Material 35,50 €, Summe netto 155,50 €, zzgl. 19 % USt 29,55 €, Endbetrag 185,05 €.", DocType::Invoice),
+            ("Automatische Antwort", "Ich bin bis zum 3. April nicht im Büro.", DocType::Other),
+            ("Bewerbung als Sachbearbeiterin", "Anbei mein Lebenslauf, über eine Einladung zum Vorstellungsgespräch freue ich mich.", DocType::Other),
+        ];
+        for (subject, text, expected) in cases {
+            let r = c.classify(subject, text);
+            assert_eq!(r.doc_type, Some(expected), "{text}: {}", r.explanation());
+        }
+    }
+
+    /// Letters wrap lines anywhere; a phrase split by a line break still counts.
+    #[test]
+    fn phrases_match_across_line_breaks() {
+        let r = shipped().classify(
+            "",
+            "leider muss ich Ihnen mitteilen, dass mein Mann nicht mehr\nlebt.",
+        );
+        assert_eq!(
+            r.doc_type,
+            Some(DocType::DeathNotice),
+            "{}",
+            r.explanation()
+        );
+    }
+
+    /// A word inside a longer word is no evidence: "Unfall" in "Unfallversicherung", a name
+    /// like "Brandt", a product term in a cancellation.
+    #[test]
+    fn product_names_and_surnames_are_no_claim() {
+        let r = shipped().classify(
+            "",
+            "Ich möchte die Unfallversicherung nicht mehr. Bitte bestätigen Sie, wann der Vertrag endet. Jana Brandt",
+        );
+        assert_eq!(
+            r.doc_type,
+            Some(DocType::Cancellation),
+            "{}",
+            r.explanation()
+        );
+        assert!(!r.evidence.iter().any(|e| e.doc_type == DocType::Claim));
+    }
+
+    /// An offer a vendor makes is not a customer asking for one: it must not reach sales.
+    #[test]
+    fn a_vendor_offering_something_is_not_an_application() {
+        let r = shipped().classify(
+            "Unser Angebot für Ihre Website",
+            "Wir haben Ihre Website analysiert. Gerne erstellen wir Ihnen ein unverbindliches Angebot für SEO und Marketing.",
+        );
+        assert_ne!(
+            r.doc_type,
+            Some(DocType::Application),
+            "{}",
+            r.explanation()
+        );
     }
 
     #[test]
