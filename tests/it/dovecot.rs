@@ -87,7 +87,21 @@ fn write_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 }
 
 impl Dovecot {
+    /// Starts a Dovecot on fresh free ports; a start that fails (a port taken by a parallel
+    /// test between picking and binding) is tried again on other ports.
     pub fn start() -> Dovecot {
+        let mut last = String::new();
+        for _ in 0..3 {
+            let mut d = Dovecot::prepare();
+            match d.try_spawn() {
+                Ok(()) => return d,
+                Err(e) => last = e,
+            }
+        }
+        panic!("dovecot did not start three times:\n{last}")
+    }
+
+    fn prepare() -> Dovecot {
         let binary = dovecot_binary();
         let dir = tempfile::Builder::new()
             .prefix("intake-dovecot-")
@@ -186,7 +200,7 @@ userdb {{
             );
         }
         let _ = binary;
-        let mut d = Dovecot {
+        Dovecot {
             dir,
             port,
             tls_port,
@@ -194,12 +208,16 @@ userdb {{
             password_file,
             run_as: is_root().then(|| (user.clone(), group.clone())),
             child: None,
-        };
-        d.spawn();
-        d
+        }
     }
 
     fn spawn(&mut self) {
+        if let Err(e) = self.try_spawn() {
+            panic!("{e}");
+        }
+    }
+
+    fn try_spawn(&mut self) -> Result<(), String> {
         let conf = self.dir.path().join("dovecot.conf");
         let mut cmd = if let Some((user, group)) = &self.run_as {
             let mut c = Command::new("setpriv");
@@ -223,10 +241,11 @@ userdb {{
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
                 && std::net::TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok()
             {
-                return;
+                return Ok(());
             }
             if let Some(st) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("dovecot exited at start ({st}):\n{}", self.log());
+                self.child = None;
+                return Err(format!("dovecot exited at start ({st}):\n{}", self.log()));
             }
             assert!(
                 Instant::now() < deadline,
