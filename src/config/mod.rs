@@ -405,6 +405,8 @@ pub struct OcrConfig {
     pub min_words: u32,
     /// Page images with more pixels are not decoded (decompression bombs).
     pub max_pixels: u64,
+    /// Scans finer than this (dpi) are read at this resolution; 0 = at the scan's own.
+    pub working_dpi: u32,
     /// Straighten slightly skewed scans.
     pub deskew: bool,
     /// Detect pages turned by 90/180/270° and turn them upright.
@@ -426,6 +428,7 @@ impl Default for OcrConfig {
             min_confidence: d.min_confidence,
             min_words: d.min_words,
             max_pixels: d.max_pixels,
+            working_dpi: d.working_dpi,
             deskew: d.deskew,
             detect_orientation: d.detect_orientation,
             searchable_pdf: d.searchable_pdf,
@@ -442,6 +445,7 @@ impl OcrConfig {
             min_confidence: self.min_confidence,
             min_words: self.min_words,
             max_pixels: self.max_pixels,
+            working_dpi: self.working_dpi,
             deskew: self.deskew,
             detect_orientation: self.detect_orientation,
             searchable_pdf: self.searchable_pdf,
@@ -481,6 +485,9 @@ impl OcrConfig {
         }
         if self.max_pixels < 10_000 {
             problems.push("ocr.max_pixels: must be at least 10000".into());
+        }
+        if self.working_dpi != 0 && !(100..=1200).contains(&self.working_dpi) {
+            problems.push("ocr.working_dpi: must be 0 (the scan's own) or 100–1200".into());
         }
     }
 }
