@@ -1,7 +1,9 @@
 //! OCR: reads the pages extraction could not read (images, text-less PDF pages).
 //!
-//! Owns: the per-page procedure (decode → blank check → deskew → recognise → if the result
-//! is poor, detect orientation, turn and recognise again → quality flags), the per-part
+//! Owns: the per-page procedure (decode → reduce to the working resolution → blank check →
+//! turn pages that look sideways or upside down, confirmed by orientation detection →
+//! deskew → recognise → if the result is still poor, detect orientation, turn and recognise
+//! again → quality flags), the per-part
 //! result ([`PartOcr`]: text per page, an [`OcrReport`] and the searchable PDF rendition),
 //! and the public report types that the store and the export keep.
 //! Takes: a part's bytes, media type and the pages needing OCR, an [`Engine`] (one per
@@ -293,10 +295,30 @@ fn read_page(
             }
         }
     }
+    // The skew of the page as it is now (the ink measured above is stale after a quarter turn).
+    let skew = match &ink {
+        Some(i) if report.rotated == 0 => i.skew(MAX_DESKEW_DEGREES),
+        _ => None,
+    };
+    // Upside down: the ink profile of the lines hints at it, orientation detection confirms,
+    // and the page is turned before it is read (no upside-down reading made and thrown away).
+    let mut orientation = None;
+    if settings.detect_orientation
+        && !blank
+        && report.rotated == 0
+        && preprocess::looks_upside_down(&image, skew.unwrap_or(0.0))
+    {
+        let o = detect_orientation(engine, &image, dpi)?;
+        if o.is_some_and(|o| o.rotate_cw == 180 && o.confidence >= MIN_ORIENTATION_CONFIDENCE) {
+            // A half turn keeps the slope of the lines: the skew stays valid.
+            image = preprocess::turn_cw(&image, 180);
+            report.rotated = 180;
+        }
+        orientation = Some(o);
+    }
     if settings.deskew && !blank {
-        // The ink measured above is still valid unless the page was turned.
-        let ink = if report.rotated == 0 { ink } else { None };
-        (image, report.deskewed) = deskew(image, ink);
+        let skew = skew.or_else(|| preprocess::Ink::of(&image).skew(MAX_DESKEW_DEGREES));
+        (image, report.deskewed) = deskew_by(image, skew);
     }
     let mut best = engine.recognize(&image, dpi, settings.page_timeout)?;
     let poor = |r: &Recognized| {
@@ -305,12 +327,18 @@ fn read_page(
     };
     // Upside down (or a sideways page the check above missed): the reading is poor.
     if settings.detect_orientation && !blank && report.rotated == 0 && poor(&best) {
-        if let Some(o) = detect_orientation(engine, &image, dpi)? {
+        // Asked already (the hint above) or now.
+        let orientation = match orientation {
+            Some(o) => o,
+            None => detect_orientation(engine, &image, dpi)?,
+        };
+        if let Some(o) = orientation {
             if o.rotate_cw != 0 && o.confidence >= MIN_ORIENTATION_CONFIDENCE {
                 let mut turned = preprocess::turn_cw(&image, o.rotate_cw);
                 let mut skew = report.deskewed;
                 if settings.deskew && o.rotate_cw != 180 {
-                    (turned, skew) = deskew(turned, None);
+                    let found = preprocess::Ink::of(&turned).skew(MAX_DESKEW_DEGREES);
+                    (turned, skew) = deskew_by(turned, found);
                 }
                 let second = engine.recognize(&turned, dpi, settings.page_timeout)?;
                 let score = |r: &Recognized| {
@@ -385,10 +413,10 @@ fn detect_orientation(
     engine.detect_orientation(&small, dpi / factor)
 }
 
-/// Straightens a slightly skewed page; returns the image and the skew corrected.
-fn deskew(image: image::GrayImage, ink: Option<preprocess::Ink>) -> (image::GrayImage, f32) {
-    let ink = ink.unwrap_or_else(|| preprocess::Ink::of(&image));
-    match ink.skew(MAX_DESKEW_DEGREES) {
+/// Straightens a slightly skewed page by its measured `skew` if that is worth it and
+/// believable; returns the image and the skew corrected.
+fn deskew_by(image: image::GrayImage, skew: Option<f32>) -> (image::GrayImage, f32) {
+    match skew {
         Some(a) if a.abs() >= MIN_DESKEW_DEGREES && a.abs() < MAX_DESKEW_DEGREES - 0.3 => {
             (preprocess::rotate_small(&image, -a), a)
         }

