@@ -756,11 +756,16 @@ mod tests {
         let c = Config::from_toml("[ocr]\nlanguages = \"deu\"\npage_timeout_secs = 5\n").unwrap();
         assert_eq!(c.ocr.settings().languages, "deu");
         assert!(c.ocr.enabled);
-        let err = Config::from_toml("[ocr]\nlanguages = \"deu eng\"\ncapacity = 0\n")
-            .unwrap_err()
-            .to_string();
+        assert_eq!(c.ocr.settings().working_dpi, 200);
+        let c = Config::from_toml("[ocr]\nworking_dpi = 0\n").unwrap();
+        assert_eq!(c.ocr.settings().working_dpi, 0);
+        let err =
+            Config::from_toml("[ocr]\nlanguages = \"deu eng\"\ncapacity = 0\nworking_dpi = 50\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("ocr.languages"), "{err}");
         assert!(err.contains("ocr.capacity"), "{err}");
+        assert!(err.contains("ocr.working_dpi"), "{err}");
     }
 
     #[test]

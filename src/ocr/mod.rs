@@ -541,6 +541,30 @@ mod tests {
     }
 
     #[test]
+    fn finer_scans_are_read_at_the_working_resolution() {
+        let a4 = |dpi: f32| {
+            image::GrayImage::from_pixel(
+                (8.27 * dpi) as u32,
+                (11.69 * dpi) as u32,
+                image::Luma([240]),
+            )
+        };
+        let page = a4(300.0);
+        let (w, h) = page.dimensions();
+        let (img, dpi) = working_copy(page, 300, 200);
+        let two_thirds = |n: u32| (f64::from(n) * 2.0 / 3.0).round() as u32;
+        assert_eq!(
+            (img.dimensions(), dpi),
+            ((two_thirds(w), two_thirds(h)), 200)
+        );
+        // Within a tenth of the working resolution, or with it switched off: untouched.
+        let (img, dpi) = working_copy(a4(216.0), 216, 200);
+        assert_eq!((img.width(), dpi), ((8.27f32 * 216.0) as u32, 216));
+        let (img, dpi) = working_copy(a4(300.0), 300, 0);
+        assert_eq!((img.width(), dpi), (2481, 300));
+    }
+
+    #[test]
     fn tidy_folds_blank_lines() {
         assert_eq!(tidy("a  \n\n\n b\n\x0c"), "a\n\n b");
     }
