@@ -491,6 +491,8 @@ pub struct OcrConfig {
     pub min_words: u32,
     /// Page images with more pixels are not decoded (decompression bombs).
     pub max_pixels: u64,
+    /// Scans finer than this (dpi) are read at this resolution; 0 = at the scan's own.
+    pub working_dpi: u32,
     /// Straighten slightly skewed scans.
     pub deskew: bool,
     /// Detect pages turned by 90/180/270° and turn them upright.
@@ -512,6 +514,7 @@ impl Default for OcrConfig {
             min_confidence: d.min_confidence,
             min_words: d.min_words,
             max_pixels: d.max_pixels,
+            working_dpi: d.working_dpi,
             deskew: d.deskew,
             detect_orientation: d.detect_orientation,
             searchable_pdf: d.searchable_pdf,
@@ -528,6 +531,7 @@ impl OcrConfig {
             min_confidence: self.min_confidence,
             min_words: self.min_words,
             max_pixels: self.max_pixels,
+            working_dpi: self.working_dpi,
             deskew: self.deskew,
             detect_orientation: self.detect_orientation,
             searchable_pdf: self.searchable_pdf,
@@ -567,6 +571,9 @@ impl OcrConfig {
         }
         if self.max_pixels < 10_000 {
             problems.push("ocr.max_pixels: must be at least 10000".into());
+        }
+        if self.working_dpi != 0 && !(100..=1200).contains(&self.working_dpi) {
+            problems.push("ocr.working_dpi: must be 0 (the scan's own) or 100–1200".into());
         }
     }
 }
@@ -871,11 +878,16 @@ mod tests {
         let c = Config::from_toml("[ocr]\nlanguages = \"deu\"\npage_timeout_secs = 5\n").unwrap();
         assert_eq!(c.ocr.settings().languages, "deu");
         assert!(c.ocr.enabled);
-        let err = Config::from_toml("[ocr]\nlanguages = \"deu eng\"\ncapacity = 0\n")
-            .unwrap_err()
-            .to_string();
+        assert_eq!(c.ocr.settings().working_dpi, 200);
+        let c = Config::from_toml("[ocr]\nworking_dpi = 0\n").unwrap();
+        assert_eq!(c.ocr.settings().working_dpi, 0);
+        let err =
+            Config::from_toml("[ocr]\nlanguages = \"deu eng\"\ncapacity = 0\nworking_dpi = 50\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("ocr.languages"), "{err}");
         assert!(err.contains("ocr.capacity"), "{err}");
+        assert!(err.contains("ocr.working_dpi"), "{err}");
     }
 
     #[test]

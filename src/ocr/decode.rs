@@ -95,7 +95,7 @@ fn decode_single(bytes: &[u8], max_pixels: u64) -> Result<PageImage, OcrError> {
     let image = reader
         .decode()
         .map_err(|e| OcrError::Image(e.to_string()))?
-        .to_luma8();
+        .into_luma8();
     let dpi = estimate_dpi(w, h);
     Ok(PageImage { image, dpi })
 }
@@ -252,7 +252,7 @@ fn pdf_page_image(doc: &Document, page: ObjectId, max_pixels: u64) -> Result<Pag
             reader
                 .decode()
                 .map_err(|e| OcrError::Image(format!("page JPEG: {e}")))?
-                .to_luma8()
+                .into_luma8()
         }
         ["CCITTFaxDecode"] => decode_ccitt(img.content, img.origin_dict, w, h)?,
         [] | ["FlateDecode"] => {
