@@ -74,11 +74,14 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
         })
         .collect();
     let identifiers = k.identifiers.extract(&format!("{subject}\n{text}"));
-    let customer = k.master.match_document(&MatchInput {
-        identifiers: &identifiers,
-        sender_emails: &case.sender_emails,
-        text: &text,
-    });
+    let customer = k
+        .master
+        .match_document(&MatchInput {
+            identifiers: &identifiers,
+            sender_emails: &case.sender_emails,
+            text: &text,
+        })
+        .with_source_hint(case.customer_hint.as_deref(), &k.master);
     let routing = inbox::route(
         &k.inbox,
         classification.doc_type,

@@ -49,6 +49,71 @@ impl CustomerMatch {
             CustomerMatch::None => "no customer found".into(),
         }
     }
+
+    /// Combines the document's own evidence with a customer number its source named (the
+    /// portal's logged-in customer, a clerk's upload form). The hint decides only where the
+    /// document does not; when the document names another customer, neither is guessed.
+    pub fn with_source_hint(self, hint: Option<&str>, master: &MasterIndex) -> CustomerMatch {
+        let Some(hint) = hint.and_then(|h| master.canonical_id(h)) else {
+            return self;
+        };
+        match self {
+            CustomerMatch::Unique {
+                customer_id,
+                confidence,
+                reason,
+            } if customer_id == hint => CustomerMatch::Unique {
+                customer_id,
+                confidence: confidence.max(0.95),
+                reason: format!("{reason}; the uploader named the same customer"),
+            },
+            CustomerMatch::Unique { customer_id, .. } => CustomerMatch::Ambiguous {
+                reason: format!("the document names {customer_id}, the uploader named {hint}"),
+                candidates: vec![customer_id, hint],
+            },
+            CustomerMatch::Ambiguous { candidates, reason } if candidates.contains(&hint) => {
+                CustomerMatch::Unique {
+                    reason: format!(
+                        "the uploader named {hint}, one of the candidates ({})",
+                        candidates.join(", ")
+                    ),
+                    customer_id: hint,
+                    confidence: 0.9,
+                }
+                .with_reason_suffix(&reason)
+            }
+            CustomerMatch::Ambiguous {
+                mut candidates,
+                reason,
+            } => {
+                candidates.push(hint.clone());
+                CustomerMatch::Ambiguous {
+                    candidates,
+                    reason: format!("{reason}; the uploader named {hint}"),
+                }
+            }
+            CustomerMatch::None => CustomerMatch::Unique {
+                reason: format!("customer number {hint} given by the uploader"),
+                customer_id: hint,
+                confidence: 0.9,
+            },
+        }
+    }
+
+    fn with_reason_suffix(self, suffix: &str) -> CustomerMatch {
+        match self {
+            CustomerMatch::Unique {
+                customer_id,
+                confidence,
+                reason,
+            } => CustomerMatch::Unique {
+                customer_id,
+                confidence,
+                reason: format!("{reason} [{suffix}]"),
+            },
+            other => other,
+        }
+    }
 }
 
 /// What is known about a document for matching.
@@ -124,6 +189,13 @@ fn name_tokens(name: &str) -> Vec<String> {
 }
 
 impl MasterIndex {
+    /// The master-data id of a customer number as someone typed it (`K 100007` = `K-100007`).
+    pub fn canonical_id(&self, typed: &str) -> Option<String> {
+        self.by_id
+            .get(&number_key(typed))
+            .map(|&i| self.entries[i].customer.customer_id.clone())
+    }
+
     pub fn new(customers: Vec<Customer>, contracts: &[Contract]) -> MasterIndex {
         let mut idx = MasterIndex::default();
         for c in customers {
@@ -558,6 +630,49 @@ mod tests {
                 "Sehr geehrte Damen und Herren, bitte senden Sie Unterlagen.",
                 &[]
             ),
+            CustomerMatch::None
+        );
+    }
+
+    #[test]
+    fn a_customer_named_by_the_uploader_decides_only_where_the_document_does_not() {
+        let m = index();
+        let unique = |id: &str| CustomerMatch::Unique {
+            customer_id: id.into(),
+            confidence: 0.8,
+            reason: "customer number".into(),
+        };
+        // Nothing in the document: the hint (as typed) decides.
+        let r = CustomerMatch::None.with_source_hint(Some("K 100002"), &m);
+        assert_eq!(r.customer_id(), Some("K-100002"));
+        assert_eq!(r.confidence(), Some(0.9));
+        // The same customer: more sure.
+        let r = unique("K-100001").with_source_hint(Some("K-100001"), &m);
+        assert_eq!(
+            (r.customer_id(), r.confidence()),
+            (Some("K-100001"), Some(0.95))
+        );
+        // Another customer: neither is guessed.
+        let r = unique("K-100001").with_source_hint(Some("K-100002"), &m);
+        assert!(
+            matches!(&r, CustomerMatch::Ambiguous { candidates, .. } if candidates.len() == 2),
+            "{r:?}"
+        );
+        // Two namesakes, the hint is one of them: it decides.
+        let both = CustomerMatch::Ambiguous {
+            candidates: vec!["K-100001".into(), "K-100002".into()],
+            reason: "same name".into(),
+        };
+        assert_eq!(
+            both.clone()
+                .with_source_hint(Some("K-100002"), &m)
+                .customer_id(),
+            Some("K-100002")
+        );
+        // A hint that is not in the master data changes nothing.
+        assert_eq!(both.clone().with_source_hint(Some("K-999999"), &m), both);
+        assert_eq!(
+            CustomerMatch::None.with_source_hint(None, &m),
             CustomerMatch::None
         );
     }

@@ -22,7 +22,13 @@ use crate::understand::understand;
 const STAGE: &str = "extraction";
 
 /// The record, the original's bytes (for OCR) and the receipt time.
-type ExtractedItem = (ExtractionRecord, Option<Vec<u8>>, DateTime<Utc>);
+/// When the item was received and the customer its source named, for understanding.
+pub(super) struct ReceivedAs {
+    pub at: DateTime<Utc>,
+    pub customer_hint: Option<String>,
+}
+
+type ExtractedItem = (ExtractionRecord, Option<Vec<u8>>, ReceivedAs);
 
 pub(super) fn run(
     shared: &Shared,
@@ -32,17 +38,17 @@ pub(super) fn run(
     limits: &Limits,
 ) -> Result<(), StageError> {
     for item in rx {
-        let (mut record, bytes, received_at) = extract_item(shared, item, limits)?;
+        let (mut record, bytes, received) = extract_item(shared, item, limits)?;
         let sent = match (&ocr_tx, bytes) {
             (Some(ocr_tx), Some(root_bytes)) if needs_ocr(&record) => ocr_tx
                 .send(ToOcr {
                     record: Box::new(record),
                     root_bytes,
-                    received_at,
+                    received,
                 })
                 .is_ok(),
             _ => {
-                understand_record(shared, &mut record, received_at);
+                understand_record(shared, &mut record, &received);
                 tx.send(Finish::Extracted(Box::new(record))).is_ok()
             }
         };
@@ -65,8 +71,8 @@ fn extract_item(
         children: Vec::new(),
         understanding: None,
     };
-    let (bytes, received_at, name_hint) = match item.bytes {
-        Some((b, at)) => (b, at, item.name_hint),
+    let (bytes, received_at, name_hint, customer_hint) = match item.bytes {
+        Some((b, at)) => (b, at, item.name_hint, item.customer_hint),
         None => {
             let row = shared
                 .store
@@ -75,20 +81,25 @@ fn extract_item(
                     stage: STAGE,
                     source,
                 })?;
+            let hint = row.metadata.get(super::receipt::CUSTOMER_HINT).cloned();
+            let received = |at| ReceivedAs {
+                at,
+                customer_hint: hint.clone(),
+            };
             let Some(sha) = Sha256Digest::from_hex(&row.sha256) else {
                 return Ok((
                     failed(format!("ledger holds an invalid SHA-256: {}", row.sha256)),
                     None,
-                    row.received_at,
+                    received(row.received_at),
                 ));
             };
             match shared.blobs.get(&sha) {
-                Ok(b) => (b, row.received_at, row.filename),
+                Ok(b) => (b, row.received_at, row.filename, hint.clone()),
                 Err(e) => {
                     return Ok((
                         failed(format!("original cannot be read back: {e}")),
                         None,
-                        row.received_at,
+                        received(row.received_at),
                     ))
                 }
             }
@@ -101,7 +112,16 @@ fn extract_item(
     }));
     let extraction = match result {
         Ok(Ok(e)) => e,
-        Ok(Err(e)) => return Ok((failed(e.to_string()), None, received_at)),
+        Ok(Err(e)) => {
+            return Ok((
+                failed(e.to_string()),
+                None,
+                ReceivedAs {
+                    at: received_at,
+                    customer_hint,
+                },
+            ))
+        }
         Err(_) => {
             tracing::error!(document = %id, "parser panicked");
             return Ok((
@@ -110,7 +130,10 @@ fn extract_item(
                         .into(),
                 ),
                 None,
-                received_at,
+                ReceivedAs {
+                    at: received_at,
+                    customer_hint,
+                },
             ));
         }
     };
@@ -124,7 +147,10 @@ fn extract_item(
             understanding: None,
         },
         Some(bytes),
-        received_at,
+        ReceivedAs {
+            at: received_at,
+            customer_hint,
+        },
     ))
 }
 
@@ -132,10 +158,11 @@ fn extract_item(
 pub(super) fn understand_record(
     shared: &Shared,
     record: &mut ExtractionRecord,
-    received_at: DateTime<Utc>,
+    received: &ReceivedAs,
 ) {
     if let Ok(content) = &record.content {
-        let case = case_of(record.id, received_at, content, &record.children);
+        let mut case = case_of(record.id, received.at, content, &record.children);
+        case.customer_hint = received.customer_hint.clone();
         record.understanding = Some(understand(&shared.knowledge, &case));
     }
 }
@@ -172,6 +199,7 @@ fn case_of(
             .flat_map(|e| e.from.iter())
             .filter_map(|a| a.email.as_ref().map(|m| m.to_lowercase()))
             .collect(),
+        customer_hint: None,
         parts,
     }
 }

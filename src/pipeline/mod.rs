@@ -17,6 +17,8 @@ mod finish;
 mod ocr;
 mod receipt;
 
+pub use receipt::CUSTOMER_HINT;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -85,6 +87,9 @@ struct ToExtract {
     /// both from the store.
     bytes: Option<(Vec<u8>, chrono::DateTime<chrono::Utc>)>,
     name_hint: Option<String>,
+    /// A customer number the source knew (an upload from the portal's logged-in customer);
+    /// `None` with `bytes: None` = read from the store.
+    customer_hint: Option<String>,
 }
 
 /// extraction/resume → finish.
@@ -334,6 +339,7 @@ pub fn start(
                                 id,
                                 bytes: None,
                                 name_hint: None,
+                                customer_hint: None,
                             })
                             .is_ok(),
                         _ => finish_tx.send(Finish::Resume { id, status }).is_ok(),

@@ -25,7 +25,7 @@ const STAGE: &str = "ocr";
 pub(super) struct ToOcr {
     pub record: Box<ExtractionRecord>,
     pub root_bytes: Vec<u8>,
-    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub received: super::extraction::ReceivedAs,
 }
 
 /// True if the record has a readable part with pages needing OCR.
@@ -90,7 +90,7 @@ pub(super) fn run(
             }
         }
         // With the pages read, the case can be understood like any other.
-        super::extraction::understand_record(shared, &mut record, item.received_at);
+        super::extraction::understand_record(shared, &mut record, &item.received);
         if tx.send(Finish::Extracted(record)).is_err() {
             break;
         }

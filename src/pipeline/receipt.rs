@@ -13,6 +13,9 @@ use crate::store::{NewReceipt, Receipt};
 
 const STAGE: &str = "receipt";
 
+/// The metadata key under which a source records a customer number it knows.
+pub const CUSTOMER_HINT: &str = "customer_hint";
+
 pub(super) fn run(
     shared: &Shared,
     mut intake_rx: mpsc::Receiver<(Intake, Acks)>,
@@ -52,6 +55,7 @@ pub(super) fn run(
                 let _ = received.send(receipt.clone());
             }
             let name_hint = intake.source.filename.clone();
+            let customer_hint = intake.metadata.get(CUSTOMER_HINT).cloned();
             let bytes = match intake.payload {
                 Payload::Bytes(b) => Some((b, received_at)),
                 Payload::TooLarge { .. } => None,
@@ -60,6 +64,7 @@ pub(super) fn run(
                 id,
                 bytes,
                 name_hint,
+                customer_hint,
             };
             let sent = match receipt {
                 Receipt::New(id) => {

@@ -87,7 +87,10 @@ pub async fn submit(
     let mut metadata = BTreeMap::new();
     metadata.insert("uploaded_by".to_string(), meta.user.clone());
     if let Some(c) = meta.customer_hint.as_ref().filter(|c| !c.trim().is_empty()) {
-        metadata.insert("customer_hint".to_string(), c.trim().to_string());
+        metadata.insert(
+            crate::pipeline::CUSTOMER_HINT.to_string(),
+            c.trim().to_string(),
+        );
     }
     if let Some(n) = meta.note.as_ref().filter(|n| !n.trim().is_empty()) {
         metadata.insert("note".to_string(), n.trim().to_string());

@@ -202,6 +202,8 @@ pub struct CaseContent {
     pub subject: Option<String>,
     /// From addresses of the e-mail, lower case.
     pub sender_emails: Vec<String>,
+    /// A customer number the source named (e.g. the portal's logged-in customer).
+    pub customer_hint: Option<String>,
     /// The root first, then attachments (quarantined ones left out).
     pub parts: Vec<CasePart>,
 }

@@ -1127,7 +1127,7 @@ impl Store for SqliteStore {
     fn case_content(&self, root: DocumentId) -> Result<CaseContent, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, parent_id, received_at, subject, email, text FROM documents
+            "SELECT id, parent_id, received_at, subject, email, text, metadata FROM documents
              WHERE root_id = ?1 AND status NOT IN ('quarantined', 'duplicate') ORDER BY id",
         )?;
         let mut case = CaseContent {
@@ -1135,6 +1135,7 @@ impl Store for SqliteStore {
             received_at: Utc::now(),
             subject: None,
             sender_emails: Vec::new(),
+            customer_hint: None,
             parts: Vec::new(),
         };
         let rows = stmt.query_map(params![root.0], |r| {
@@ -1145,12 +1146,16 @@ impl Store for SqliteStore {
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         for row in rows {
-            let (id, parent, received, subject, email, text) = row?;
+            let (id, parent, received, subject, email, text, metadata) = row?;
             if parent.is_none() {
                 case.received_at = parse_time(&received);
+                case.customer_hint = metadata
+                    .and_then(|m| serde_json::from_str::<BTreeMap<String, String>>(&m).ok())
+                    .and_then(|m| m.get(crate::pipeline::CUSTOMER_HINT).cloned());
                 case.subject = subject.clone();
                 if let Some(meta) = email
                     .as_deref()

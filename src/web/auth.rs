@@ -2,7 +2,9 @@
 //! session cookie for browsers, `Authorization: Bearer` for scripts, and the extractors
 //! handlers use to get the [`User`].
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -22,6 +24,8 @@ pub const COOKIE: &str = "intake_session";
 pub enum LoginError {
     #[error("user name or password is wrong")]
     Wrong,
+    #[error("too many failed logins for this user; try again in {minutes} minute(s)")]
+    Throttled { minutes: u64 },
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -32,6 +36,53 @@ pub struct Session {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub user: User,
+}
+
+/// Failed logins per user name: after [`MAX_FAILURES`] within [`FAILURE_WINDOW`] the name is
+/// refused until the window has passed (password guessing costs a window per few tries).
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+const MAX_FAILURES: u32 = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+impl LoginThrottle {
+    fn key(name: &str) -> String {
+        name.trim().to_lowercase()
+    }
+
+    /// `Err(minutes to wait)` while the name is locked.
+    fn check(&self, name: &str) -> Result<(), u64> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(&Self::key(name)) {
+            Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW => {
+                Err((FAILURE_WINDOW - since.elapsed()).as_secs().div_ceil(60))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, name: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: a flood of made-up names cannot grow the map without end.
+        if map.len() > 10_000 {
+            map.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+        }
+        let entry = map.entry(Self::key(name)).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= FAILURE_WINDOW {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
+
+    fn succeeded(&self, name: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&Self::key(name));
+    }
 }
 
 /// A hash to check against when the user does not exist, so both cases take the same time.
@@ -46,7 +97,12 @@ pub async fn login(
     name: String,
     password: String,
 ) -> Result<Session, LoginError> {
+    if let Err(minutes) = state.login_throttle.check(&name) {
+        tracing::warn!(user = %name, "login refused: too many failures");
+        return Err(LoginError::Throttled { minutes });
+    }
     let hours = state.config.web.session_hours;
+    let attempted = name.clone();
     let session = state
         .blocking(move |s| {
             let found = s.access.user(&name)?;
@@ -71,11 +127,13 @@ pub async fn login(
         .await?;
     match session {
         Some(s) => {
+            state.login_throttle.succeeded(&attempted);
             tracing::info!(user = %s.user.name, "login");
             Ok(s)
         }
         None => {
-            tracing::warn!("failed login");
+            state.login_throttle.failed(&attempted);
+            tracing::warn!(user = %attempted, "failed login");
             Err(LoginError::Wrong)
         }
     }
@@ -95,6 +153,7 @@ pub async fn api_login(
     match login(&state, req.user, req.password).await {
         Ok(s) => Ok(Json(s)),
         Err(LoginError::Wrong) => Err(ApiError::Unauthenticated),
+        Err(e @ LoginError::Throttled { .. }) => Err(ApiError::TooManyRequests(e.to_string())),
         Err(LoginError::Api(e)) => Err(e),
     }
 }
@@ -228,5 +287,24 @@ impl FromRequestParts<Arc<WebState>> for Visitor {
             )),
             Err(e) => Err(PageRejection::Error(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_locked_after_five_failures_and_freed_by_a_success() {
+        let t = LoginThrottle::default();
+        for _ in 0..4 {
+            t.failed("Erika");
+        }
+        assert!(t.check("erika").is_ok());
+        t.failed(" erika ");
+        assert_eq!(t.check("ERIKA"), Err(15));
+        assert!(t.check("hans").is_ok(), "other names are not affected");
+        t.succeeded("erika");
+        assert!(t.check("erika").is_ok());
     }
 }

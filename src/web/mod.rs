@@ -23,7 +23,7 @@ use crate::pipeline::Pipeline;
 use crate::store::blobs::BlobStore;
 use crate::store::{AccessStore, Store};
 
-pub use auth::{login, LoginError};
+pub use auth::{login, LoginError, LoginThrottle};
 pub use error::ApiError;
 pub use metrics::HttpMetrics;
 
@@ -38,6 +38,8 @@ pub struct WebState {
     /// Uploads waiting for their receipt; more than `web.max_pending_uploads` get 503.
     pub uploads: Semaphore,
     pub metrics: HttpMetrics,
+    /// Failed logins per user name.
+    pub login_throttle: auth::LoginThrottle,
 }
 
 impl WebState {

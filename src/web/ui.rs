@@ -211,6 +211,15 @@ pub async fn login_submit(
             *r.status_mut() = StatusCode::UNAUTHORIZED;
             r
         }
+        Err(auth::LoginError::Throttled { minutes }) => {
+            let mut r = page(
+                None,
+                "Anmelden",
+                html! { p.error { "Zu viele fehlgeschlagene Anmeldungen. Bitte in " (minutes) " Minute(n) erneut versuchen." } },
+            );
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r
+        }
         Err(auth::LoginError::Api(e)) => error_page(None, e),
     }
 }

@@ -123,6 +123,7 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
     );
     env.add_user("bea", "clerk", &["--department", "beschwerde"]);
     env.add_user("post", "mailroom", &[]);
+    env.add_user("locked", "clerk", &["--department", "schaden"]);
     let (_serve, base) = env.serve_web();
     let api = Api::new(&base);
 
@@ -147,6 +148,23 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
     let r = api.get("not-a-token", "/api/me");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Password guessing: after five failures the name is locked (even the right password).
+    let attempt = |password: &str| {
+        api.http
+            .post(format!("{base}/api/login"))
+            .json(&json!({"user": "locked", "password": password}))
+            .send()
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("guess-guess").status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = attempt("geheim1234");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.json::<Value>().unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("try again"));
 
     let (admin, erika, hans, bea, post) = (
         api.login("admin"),
@@ -864,6 +882,35 @@ fn cases_steps_impulses_retention_and_retry_through_the_api() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // A portal upload names its customer: a letter without any identifier is matched by it.
+    let form = multipart::Form::new()
+        .text("customer", "K 100003")
+        .text("channel", "portal")
+        .part(
+            "file",
+            multipart::Part::bytes(
+                "Guten Tag, bitte rufen Sie mich wegen meiner Versicherung zurück. Danke!"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name("rueckruf.txt"),
+        );
+    let r = api
+        .http
+        .post(format!("{base}/api/documents"))
+        .bearer_auth(&post)
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let hinted = r.json::<Value>().unwrap()["documents"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let d = admin_wait(hinted);
+    assert_eq!(d["customer_id"], "K-100003", "{d}");
+    assert_eq!(d["channel"], "portal");
+    assert_eq!(d["metadata"]["customer_hint"], "K 100003");
 
     // The mailroom sees the broken PDF with its reason and hands it in again.
     let ledger: Value = api.get(&post, "/api/ledger").json().unwrap();
