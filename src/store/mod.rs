@@ -454,8 +454,10 @@ pub trait AccessStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<DocumentRead>, StoreError>;
     fn document_access(&self, id: DocumentId) -> Result<Option<DocumentAccess>, StoreError>;
-    /// Quarantined received items and attachments, newest first.
+    /// Quarantined received items and attachments not retried yet, newest first.
     fn failures(&self, limit: usize) -> Result<Vec<DocumentRow>, StoreError>;
+    /// The document a quarantined item was retried as, if it was.
+    fn retried_as(&self, id: DocumentId) -> Result<Option<String>, StoreError>;
     /// Records that a quarantined item was handed to the pipeline again as `new`.
     fn record_retry(&self, old: DocumentId, new: DocumentId, user: &str) -> Result<(), StoreError>;
     fn queue_stats(&self) -> Result<Vec<QueueStats>, StoreError>;

@@ -42,6 +42,8 @@ fn readable(s: &WebState, user: &User, id: DocumentId) -> Result<DocumentAccess,
         .document_access(id)?
         .ok_or_else(|| ApiError::NotFound(format!("document {id} not found")))?;
     if !user.may_read(&access.queues, access.health_data) {
+        // Refused attempts are part of the read log too.
+        s.access.log_read(&user.name, id, "denied")?;
         return Err(ApiError::Forbidden(format!(
             "document {id} is outside what you may read"
         )));
@@ -284,10 +286,18 @@ pub async fn customer_for(
                 }
             }
             file.timeline = visible;
-            file.tasks.retain(|t| {
-                user.works_queue(&t.spec.queue)
-                    && (!t.spec.health_data || user.has(crate::users::Permission::Health))
-            });
+            file.tasks.retain(|t| may_work(&user, t));
+            if !user.has(crate::users::Permission::Health) {
+                // A health-insurance contract is itself health data.
+                let health_products = &s.config.privacy.health_products;
+                file.contracts
+                    .retain(|c| !health_products.contains(&c.product));
+                for t in &mut file.tasks {
+                    t.spec
+                        .contracts
+                        .retain(|c| !health_products.contains(&c.product));
+                }
+            }
             Ok(file)
         })
         .await
@@ -510,6 +520,47 @@ pub async fn read_upload(
     Ok((files, meta))
 }
 
+/// Takes an upload slot before the body is read (so waiting uploads bound memory), and refuses
+/// a declared body over the limit at once.
+pub fn begin_upload<'a>(
+    state: &'a WebState,
+    headers: &axum::http::HeaderMap,
+) -> Result<tokio::sync::SemaphorePermit<'a>, ApiError> {
+    let limit = state.config.web.max_upload_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::TooLarge(format!(
+            "the upload is larger than {limit} bytes (web.max_upload_bytes)"
+        )));
+    }
+    state.uploads.try_acquire().map_err(|_| ApiError::Busy {
+        message: "too many uploads at once; try again shortly".into(),
+        retry_after: state.config.web.retry_after_seconds,
+    })
+}
+
+/// The upload slot, or the refusal; a refused body is read and thrown away first (in
+/// chunks, never held), so that clients which send the whole body before reading see the 503.
+pub async fn upload_slot<'a>(
+    state: &'a WebState,
+    headers: &axum::http::HeaderMap,
+    form: &mut Multipart,
+) -> Result<tokio::sync::SemaphorePermit<'a>, ApiError> {
+    match begin_upload(state, headers) {
+        Err(busy @ ApiError::Busy { .. }) => {
+            while let Ok(Some(mut field)) = form.next_field().await {
+                while let Ok(Some(_)) = field.chunk().await {}
+            }
+            Err(busy)
+        }
+        other => other,
+    }
+}
+
+/// Hands read files to the pipeline (the caller holds a slot from [`begin_upload`]).
 pub async fn upload_for(
     state: &Arc<WebState>,
     user: &User,
@@ -517,10 +568,6 @@ pub async fn upload_for(
     mut meta: UploadMeta,
 ) -> Result<Vec<Accepted>, ApiError> {
     let retry_after = state.config.web.retry_after_seconds;
-    let _permit = state.uploads.try_acquire().map_err(|_| ApiError::Busy {
-        message: "too many uploads at once; try again shortly".into(),
-        retry_after,
-    })?;
     meta.user = user.name.clone();
     let accepted = upload::submit(&state.pipeline, files, &meta)
         .await
@@ -562,6 +609,15 @@ pub async fn retry_for(
     let (doc, bytes) = state
         .blocking(move |s| {
             let doc = s.store.document(id)?;
+            if doc.parent_id.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "document {id} is an attachment of document {}; an attachment is processed with the item it came in",
+                    doc.root_id
+                )));
+            }
+            if s.access.retried_as(id)?.is_some() {
+                return Err(ApiError::Conflict(format!("document {id} was retried already")));
+            }
             if doc.status != DocStatus::Quarantined {
                 return Err(ApiError::Conflict(format!(
                     "document {id} is {}, not quarantined",
@@ -588,6 +644,7 @@ pub async fn retry_for(
         filename: doc.filename.clone(),
         bytes,
     }];
+    let _slot = begin_upload(state, &axum::http::HeaderMap::new())?;
     let accepted = upload_for(state, user, files, meta)
         .await?
         .pop()
@@ -608,8 +665,10 @@ pub async fn me(Caller(user): Caller) -> Json<User> {
 pub async fn upload(
     State(state): State<Arc<WebState>>,
     Caller(user): Caller,
-    form: Multipart,
+    headers: axum::http::HeaderMap,
+    mut form: Multipart,
 ) -> Result<Response, ApiError> {
+    let _slot = upload_slot(&state, &headers, &mut form).await?;
     let (files, meta) = read_upload(&state, form).await?;
     let accepted = upload_for(&state, &user, files, meta).await?;
     Ok((

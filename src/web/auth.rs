@@ -3,10 +3,11 @@
 //! handlers use to get the [`User`].
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -49,14 +50,17 @@ const MAX_FAILURES: u32 = 5;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl LoginThrottle {
-    fn key(name: &str) -> String {
-        name.trim().to_lowercase()
+    /// Per name and client address: someone guessing from elsewhere does not lock the real
+    /// user out.
+    fn key(name: &str, client: Option<IpAddr>) -> String {
+        let client = client.map(|c| c.to_string()).unwrap_or_default();
+        format!("{}|{client}", name.trim().to_lowercase())
     }
 
-    /// `Err(minutes to wait)` while the name is locked.
-    fn check(&self, name: &str) -> Result<(), u64> {
+    /// `Err(minutes to wait)` while the name is locked for this client.
+    fn check(&self, name: &str, client: Option<IpAddr>) -> Result<(), u64> {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(&Self::key(name)) {
+        match map.get(&Self::key(name, client)) {
             Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW => {
                 Err((FAILURE_WINDOW - since.elapsed()).as_secs().div_ceil(60))
             }
@@ -64,24 +68,26 @@ impl LoginThrottle {
         }
     }
 
-    fn failed(&self, name: &str) {
+    fn failed(&self, name: &str, client: Option<IpAddr>) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         // Bounded: a flood of made-up names cannot grow the map without end.
         if map.len() > 10_000 {
             map.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
         }
-        let entry = map.entry(Self::key(name)).or_insert((0, Instant::now()));
+        let entry = map
+            .entry(Self::key(name, client))
+            .or_insert((0, Instant::now()));
         if entry.1.elapsed() >= FAILURE_WINDOW {
             *entry = (0, Instant::now());
         }
         entry.0 += 1;
     }
 
-    fn succeeded(&self, name: &str) {
+    fn succeeded(&self, name: &str, client: Option<IpAddr>) {
         self.failures
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&Self::key(name));
+            .remove(&Self::key(name, client));
     }
 }
 
@@ -96,8 +102,9 @@ pub async fn login(
     state: &Arc<WebState>,
     name: String,
     password: String,
+    client: Option<IpAddr>,
 ) -> Result<Session, LoginError> {
-    if let Err(minutes) = state.login_throttle.check(&name) {
+    if let Err(minutes) = state.login_throttle.check(&name, client) {
         tracing::warn!(user = %name, "login refused: too many failures");
         return Err(LoginError::Throttled { minutes });
     }
@@ -127,12 +134,12 @@ pub async fn login(
         .await?;
     match session {
         Some(s) => {
-            state.login_throttle.succeeded(&attempted);
+            state.login_throttle.succeeded(&attempted, client);
             tracing::info!(user = %s.user.name, "login");
             Ok(s)
         }
         None => {
-            state.login_throttle.failed(&attempted);
+            state.login_throttle.failed(&attempted, client);
             tracing::warn!(user = %attempted, "failed login");
             Err(LoginError::Wrong)
         }
@@ -148,9 +155,10 @@ pub struct LoginRequest {
 /// `POST /api/login`: `{"user", "password"}` → `{"token", "expires_at", "user"}`.
 pub async fn api_login(
     State(state): State<Arc<WebState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<Session>, ApiError> {
-    match login(&state, req.user, req.password).await {
+    match login(&state, req.user, req.password, Some(client.ip())).await {
         Ok(s) => Ok(Json(s)),
         Err(LoginError::Wrong) => Err(ApiError::Unauthenticated),
         Err(e @ LoginError::Throttled { .. }) => Err(ApiError::TooManyRequests(e.to_string())),
@@ -202,14 +210,17 @@ pub fn clear_cookie() -> HeaderValue {
 
 /// The bearer token, else the session cookie.
 fn presented_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(auth) = headers
+    // The scheme name is case-insensitive; another scheme (e.g. Basic from a proxy in front)
+    // leaves the cookie to decide.
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-    {
-        return auth
-            .strip_prefix("Bearer ")
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if bearer.is_some() {
+        return bearer;
     }
     headers
         .get_all(header::COOKIE)
@@ -290,21 +301,69 @@ impl FromRequestParts<Arc<WebState>> for Visitor {
     }
 }
 
+/// Refuses state-changing requests a browser sent from another origin (the `Origin`, else the
+/// `Referer`, must name this host), on top of the `SameSite=Strict` cookie; scripts with a
+/// bearer token send neither header and pass. Marks every answer but the stylesheet
+/// `Cache-Control: no-store` (they carry personal data).
+pub async fn guard(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::Method;
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !same_origin(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
+        return ApiError::Forbidden("request from another site refused".into()).into_response();
+    }
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut response = next.run(req).await;
+    if !is_static {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return true;
+    };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    match source {
+        None => true,
+        Some(s) => url::Url::parse(s).ok().is_some_and(|u| {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            u.host_str()
+                .is_some_and(|h| format!("{h}{port}").eq_ignore_ascii_case(host))
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_name_is_locked_after_five_failures_and_freed_by_a_success() {
+    fn a_name_is_locked_for_a_client_after_five_failures_and_freed_by_a_success() {
         let t = LoginThrottle::default();
+        let here: Option<IpAddr> = "10.0.0.1".parse().ok();
+        let elsewhere: Option<IpAddr> = "10.0.0.2".parse().ok();
         for _ in 0..4 {
-            t.failed("Erika");
+            t.failed("Erika", here);
         }
-        assert!(t.check("erika").is_ok());
-        t.failed(" erika ");
-        assert_eq!(t.check("ERIKA"), Err(15));
-        assert!(t.check("hans").is_ok(), "other names are not affected");
-        t.succeeded("erika");
-        assert!(t.check("erika").is_ok());
+        assert!(t.check("erika", here).is_ok());
+        t.failed(" erika ", here);
+        assert_eq!(t.check("ERIKA", here), Err(15));
+        assert!(
+            t.check("hans", here).is_ok(),
+            "other names are not affected"
+        );
+        assert!(
+            t.check("erika", elsewhere).is_ok(),
+            "the guesser does not lock the user out elsewhere"
+        );
+        t.succeeded("erika", here);
+        assert!(t.check("erika", here).is_ok());
     }
 }

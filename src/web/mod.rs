@@ -115,6 +115,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .merge(ui)
         .route("/metrics", get(metrics::metrics))
         .route("/healthz", get(metrics::healthz))
+        .layer(axum::middleware::from_fn(auth::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -130,7 +131,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(address = ?addr, "web UI and API listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -162,9 +162,19 @@ pub struct NextParam {
 }
 
 /// Only local paths are followed after login (no open redirect).
+/// Only a local path of plain printable ASCII is followed after login: no `//host`, no
+/// backslash, and no control characters or spaces (browsers drop tabs and newlines, which would
+/// turn `/\t/evil` into `//evil`).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.into()
+        }
         _ => "/".into(),
     }
 }
@@ -198,10 +208,11 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(state): State<Arc<WebState>>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
-    match auth::login(&state, f.user, f.password).await {
+    match auth::login(&state, f.user, f.password, Some(client.ip())).await {
         Ok(session) => {
             let cookie = auth::session_cookie(&state, &session);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
@@ -306,8 +317,17 @@ pub async fn search(
     Visitor(user): Visitor,
     Query(p): Query<SearchParams>,
 ) -> Response {
-    let searched =
-        !p.q.trim().is_empty() || p.doc_type.is_some() || p.queue.is_some() || p.customer.is_some();
+    let searched = !p.q.trim().is_empty()
+        || [
+            &p.doc_type,
+            &p.queue,
+            &p.customer,
+            &p.channel,
+            &p.since,
+            &p.until,
+        ]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
     let params = SearchParams {
         q: p.q.clone(),
         doc_type: p.doc_type.clone(),
@@ -337,6 +357,8 @@ pub async fn search(
                 input type="date" name="until" value=(p.until.clone().unwrap_or_default()) title="bis";
                 @if let Some(t) = &p.doc_type { input type="hidden" name="type" value=(t); }
                 @if let Some(q) = &p.queue { input type="hidden" name="queue" value=(q); }
+                @if let Some(c) = &p.channel { input type="hidden" name="channel" value=(c); }
+                @if let Some(c) = &p.customer { input type="hidden" name="customer" value=(c); }
                 button type="submit" { "Suchen" }
             }
             @if let Some(r) = results {
@@ -768,9 +790,17 @@ pub async fn task_action(
             Some(queue) => TaskChange::Reassign { queue },
             None => return error_page(Some(&user), ApiError::BadRequest("Ziel-Korb fehlt".into())),
         },
-        "correct" => TaskChange::Correct {
-            doc_type: some(f.doc_type),
-            customer_id: some(f.customer),
+        "correct" => match (some(f.doc_type), some(f.customer)) {
+            (None, None) => {
+                return error_page(
+                    Some(&user),
+                    ApiError::BadRequest("Bitte Typ und/oder Kunde angeben.".into()),
+                )
+            }
+            (doc_type, customer_id) => TaskChange::Correct {
+                doc_type,
+                customer_id,
+            },
         },
         other => {
             return error_page(
@@ -779,10 +809,15 @@ pub async fn task_action(
             )
         }
     };
+    let forwarded = matches!(change, TaskChange::Reassign { .. });
     or_error_page!(
         &user,
         api::change_task_for(&state, &user, TaskId(id), change).await
     );
+    if forwarded {
+        // The task (and its documents) may now be outside what the clerk can open.
+        return Redirect::to("/koerbe").into_response();
+    }
     back(&headers).into_response()
 }
 
@@ -894,8 +929,10 @@ pub async fn upload_page(Visitor(user): Visitor) -> Response {
 pub async fn upload_submit(
     State(state): State<Arc<WebState>>,
     Visitor(user): Visitor,
-    form: Multipart,
+    headers: HeaderMap,
+    mut form: Multipart,
 ) -> Response {
+    let _slot = or_error_page!(&user, api::upload_slot(&state, &headers, &mut form).await);
     let (files, meta) = or_error_page!(&user, api::read_upload(&state, form).await);
     let accepted = or_error_page!(&user, api::upload_for(&state, &user, files, meta).await);
     let mut r = page(
@@ -905,7 +942,7 @@ pub async fn upload_submit(
             p { "Die Originale sind gesichert und werden verarbeitet." }
             ul.uploaded { @for a in &accepted {
                 li {
-                    @if user.reads_documents() { a href={"/dokumente/" (a.id)} { (a.filename.clone().unwrap_or_else(|| format!("Dokument {}", a.id))) } }
+                    @if user.reads_documents() { a href={"/dokumente/" (a.duplicate_of.unwrap_or(a.id))} { (a.filename.clone().unwrap_or_else(|| format!("Dokument {}", a.id))) } }
                     @else { (a.filename.clone().unwrap_or_default()) }
                     " – Dokument " (a.id) " – " (status_label(a.status))
                     @if let Some(of) = a.duplicate_of { " (schon vorhanden als " (of) ")" }

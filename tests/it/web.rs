@@ -519,6 +519,50 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
         "ok"
     );
 
+    // Cross-site state changes are refused; scripts without Origin pass; answers are not cached.
+    let r = api
+        .http
+        .post(format!("{base}/api/tasks/{complaint_task}/claim"))
+        .bearer_auth(&bea)
+        .header("Origin", "https://evil.example")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = api
+        .http
+        .get(format!("{base}/api/me"))
+        .header("Authorization", format!("bearer {erika}"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the scheme name is case-insensitive"
+    );
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    // A refused read is in the read log; a health-insurance contract is hidden without `health`.
+    let reads: Vec<Value> = api
+        .get(&admin, &format!("/api/documents/{complaint}/reads"))
+        .json()
+        .unwrap();
+    assert!(
+        reads
+            .iter()
+            .any(|r| r["user"] == "erika" && r["what"] == "denied"),
+        "{reads:?}"
+    );
+    let products = |token: &str| -> Vec<String> {
+        let f: Value = api.get(token, "/api/customers/K-100026").json().unwrap();
+        f["contracts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["product"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!products(&erika).contains(&"kranken".to_string()));
+    assert!(products(&hans).contains(&"kranken".to_string()));
+
     // Logout ends the token.
     assert_eq!(
         api.post(&erika, "/api/logout", json!({})).status(),
@@ -936,6 +980,21 @@ fn cases_steps_impulses_retention_and_retry_through_the_api() {
     let again: Value = r.json().unwrap();
     let new_id = again["id"].as_i64().unwrap();
     assert!(new_id > broken);
+    assert_eq!(
+        api.post(&post, &format!("/api/failures/{broken}/retry"), json!({}))
+            .status(),
+        StatusCode::CONFLICT,
+        "retried once is enough"
+    );
+    let ledger: Value = api.get(&post, "/api/ledger").json().unwrap();
+    assert!(
+        !ledger["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == broken),
+        "a retried item leaves the failure list"
+    );
     assert_eq!(
         admin_wait(new_id)["status"],
         "quarantined",

@@ -191,7 +191,10 @@ impl AccessStore for SqliteStore {
     fn failures(&self, limit: usize) -> Result<Vec<DocumentRow>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(&format!(
-            "{DOCUMENT_SELECT} WHERE d.status = 'quarantined' ORDER BY d.id DESC LIMIT ?1"
+            "{DOCUMENT_SELECT} WHERE d.status = 'quarantined'
+               AND NOT EXISTS (SELECT 1 FROM ledger_events e WHERE e.document_id = d.id
+                               AND e.detail LIKE 'retried by % as document %')
+             ORDER BY d.id DESC LIMIT ?1"
         ))?;
         let rows = stmt
             .query_map(params![limit as i64], |r| {
@@ -199,6 +202,19 @@ impl AccessStore for SqliteStore {
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+
+    fn retried_as(&self, id: DocumentId) -> Result<Option<String>, StoreError> {
+        let conn = self.lock();
+        let detail = conn
+            .query_row(
+                "SELECT detail FROM ledger_events WHERE document_id = ?1
+                   AND detail LIKE 'retried by % as document %' ORDER BY id DESC LIMIT 1",
+                params![id.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(detail)
     }
 
     fn record_retry(&self, old: DocumentId, new: DocumentId, user: &str) -> Result<(), StoreError> {
