@@ -569,9 +569,26 @@ pub async fn upload_for(
 ) -> Result<Vec<Accepted>, ApiError> {
     let retry_after = state.config.web.retry_after_seconds;
     meta.user = user.name.clone();
-    let accepted = upload::submit(&state.pipeline, files, &meta)
+    let mut accepted = upload::submit(&state.pipeline, files, &meta)
         .await
         .map_err(|e| ApiError::from_upload(e, retry_after))?;
+    // Which document the bytes duplicate is only told to someone who may read it.
+    if accepted.iter().any(|a| a.duplicate_of.is_some()) {
+        let user = user.clone();
+        accepted = state
+            .blocking(move |s| {
+                for a in &mut accepted {
+                    if let Some(of) = a.duplicate_of {
+                        let access = s.access.document_access(of)?;
+                        if !access.is_some_and(|x| user.may_read(&x.queues, x.health_data)) {
+                            a.duplicate_of = None;
+                        }
+                    }
+                }
+                Ok(accepted)
+            })
+            .await?;
+    }
     state.metrics.uploads(accepted.len());
     Ok(accepted)
 }
@@ -701,11 +718,24 @@ pub async fn rendition(
     Caller(user): Caller,
     Path((id, kind)): Path<(i64, String)>,
 ) -> Result<Response, ApiError> {
-    let id = DocumentId(id);
-    let user2 = user.clone();
-    let (bytes, media_type, filename) = state
+    Ok(download(
+        rendition_for(&state, &user, DocumentId(id), kind, "rendition").await?,
+    ))
+}
+
+/// A derived copy (e.g. `searchable_pdf`) of a document the user may read; the read is logged
+/// as `what`.
+pub async fn rendition_for(
+    state: &Arc<WebState>,
+    user: &User,
+    id: DocumentId,
+    kind: String,
+    what: &'static str,
+) -> Result<Original, ApiError> {
+    let user = user.clone();
+    state
         .blocking(move |s| {
-            readable(s, &user2, id)?;
+            readable(s, &user, id)?;
             let doc = s.store.document(id)?;
             let r = doc
                 .renditions
@@ -715,19 +745,14 @@ pub async fn rendition(
             let sha = Sha256Digest::from_hex(&r.sha256)
                 .ok_or_else(|| ApiError::internal("bad digest"))?;
             let bytes = s.blobs.get(&sha)?;
-            s.access.log_read(&user2.name, id, "rendition")?;
-            Ok((
+            s.access.log_read(&user.name, id, what)?;
+            Ok(Original {
                 bytes,
-                r.media_type.clone(),
-                format!("document-{id}-{kind}.pdf"),
-            ))
+                media_type: r.media_type.clone(),
+                filename: format!("document-{id}-{kind}.pdf"),
+            })
         })
-        .await?;
-    Ok(download(Original {
-        bytes,
-        media_type,
-        filename,
-    }))
+        .await
 }
 
 #[derive(Deserialize)]

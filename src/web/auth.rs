@@ -313,13 +313,51 @@ pub async fn guard(req: axum::extract::Request, next: axum::middleware::Next) ->
         return ApiError::Forbidden("request from another site refused".into()).into_response();
     }
     let is_static = req.uri().path().starts_with("/static/");
+    let is_api = req.uri().path().starts_with("/api/");
     let mut response = next.run(req).await;
+    if is_api {
+        response = json_errors(response).await;
+    }
     if !is_static {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The framework's own refusals (a malformed JSON body, an id that is not a number, an unknown
+/// route) come as plain text; the API answers every error as `{"error": …}`.
+async fn json_errors(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(response.status().is_client_error() || response.status().is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_lowercase()
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::json!({ "error": message }).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 fn same_origin(headers: &HeaderMap) -> bool {

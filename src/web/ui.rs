@@ -21,6 +21,9 @@ use crate::users::{Role, User};
 
 const CSS: &str = include_str!("app.css");
 
+/// The rendition kind OCR stores for scans.
+const SEARCHABLE_PDF: &str = "searchable_pdf";
+
 /// Every page's frame: navigation by role.
 fn page(user: Option<&User>, title: &str, body: Markup) -> Response {
     let markup = html! {
@@ -523,7 +526,10 @@ pub async fn document(
         .or(d.filename.clone())
         .unwrap_or_else(|| format!("Dokument {id}"));
     let media = d.media_type.clone().unwrap_or_default();
-    let has_preview = api::previewable(&media) || media == "message/rfc822";
+    let pdf_rendition = !api::previewable(&media)
+        && media != "message/rfc822"
+        && d.renditions.iter().any(|r| r.kind == SEARCHABLE_PDF);
+    let has_preview = api::previewable(&media) || media == "message/rfc822" || pdf_rendition;
     page(
         Some(&user),
         &title,
@@ -573,7 +579,7 @@ pub async fn document(
                 }
                 section.content {
                     @if has_preview {
-                        @if media == "application/pdf" || media.starts_with("image/") {
+                        @if media == "application/pdf" || media.starts_with("image/") || pdf_rendition {
                             iframe.preview src={"/dokumente/" (d.id) "/vorschau"} title="Vorschau" {}
                         } @else {
                             iframe.preview src={"/dokumente/" (d.id) "/vorschau"} sandbox="" title="Vorschau" {}
@@ -594,10 +600,24 @@ pub async fn preview(
     Visitor(user): Visitor,
     Path(id): Path<i64>,
 ) -> Response {
-    let original = or_error_page!(
+    let mut original = or_error_page!(
         &user,
         api::original_for(&state, &user, DocumentId(id), "preview").await
     );
+    if !api::previewable(&original.media_type) && original.media_type != "message/rfc822" {
+        // A scan the browser cannot show (TIFF): its searchable PDF, if OCR made one.
+        original = or_error_page!(
+            &user,
+            api::rendition_for(
+                &state,
+                &user,
+                DocumentId(id),
+                SEARCHABLE_PDF.into(),
+                "preview"
+            )
+            .await
+        );
+    }
     let (content_type, body): (String, Vec<u8>) = if original.media_type == "message/rfc822" {
         (
             "text/html; charset=utf-8".into(),

@@ -220,12 +220,21 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
         .as_str()
         .unwrap()
         .contains("arztbericht"));
-    // The same bytes again are recognised as a duplicate of the first upload.
+    // The same bytes again are recognised as a duplicate of the first upload; which document
+    // that is, only someone who may read it is told.
     let again: Value = api
-        .upload(&post, &[("claim.pdf", claim_pdf)])
+        .upload(&post, &[("claim.pdf", claim_pdf.clone())])
         .json()
         .unwrap();
     assert_eq!(again["documents"][0]["status"], "duplicate");
+    assert!(
+        again["documents"][0].get("duplicate_of").is_none(),
+        "{again}"
+    );
+    let again: Value = api
+        .upload(&erika, &[("claim.pdf", claim_pdf)])
+        .json()
+        .unwrap();
     assert_eq!(again["documents"][0]["duplicate_of"], claim);
 
     // Reads by id: own department yes, others 403, health only with the permission.
@@ -483,7 +492,7 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
     // The mailroom's ledger; clerks may not see it.
     let ledger: Value = api.get(&post, "/api/ledger").json().unwrap();
     assert_eq!(ledger["documents"]["routed"], 3, "{ledger}");
-    assert_eq!(ledger["documents"]["duplicate"], 1);
+    assert_eq!(ledger["documents"]["duplicate"], 2);
     assert_eq!(
         api.get(&erika, "/api/ledger").status(),
         StatusCode::FORBIDDEN
@@ -562,6 +571,16 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
     };
     assert!(!products(&erika).contains(&"kranken".to_string()));
     assert!(products(&hans).contains(&"kranken".to_string()));
+
+    // The framework's own refusals are JSON errors too.
+    for (path, code) in [
+        ("/api/documents/abc", StatusCode::BAD_REQUEST),
+        ("/api/nothing-here", StatusCode::NOT_FOUND),
+    ] {
+        let r = api.get(&erika, path);
+        assert_eq!(r.status(), code, "{path}");
+        assert!(r.json::<Value>().unwrap()["error"].is_string(), "{path}");
+    }
 
     // Logout ends the token.
     assert_eq!(
@@ -789,6 +808,7 @@ fn cases_steps_impulses_retention_and_retry_through_the_api() {
     env.add_user("erika", "clerk", &["--department", "schaden"]);
     env.add_user("rita", "clerk", &["--department", "retention"]);
     env.add_user("post", "mailroom", &[]);
+    env.add_user("admin", "admin", &["--permission", "health"]);
     let (_serve, base) = env.serve_web();
     let api = Api::new(&base);
     let (erika, rita, post) = (api.login("erika"), api.login("rita"), api.login("post"));
@@ -955,6 +975,25 @@ fn cases_steps_impulses_retention_and_retry_through_the_api() {
     assert_eq!(d["customer_id"], "K-100003", "{d}");
     assert_eq!(d["channel"], "portal");
     assert_eq!(d["metadata"]["customer_hint"], "K 100003");
+
+    // A TIFF scan, which browsers cannot show, is previewed as its searchable PDF.
+    let tiff = std::fs::read(samples().join("scans/letter-2p-g4.tif")).unwrap();
+    let body: Value = api.upload(&post, &[("scan.tif", tiff)]).json().unwrap();
+    let scan = body["documents"][0]["id"].as_i64().unwrap();
+    admin_wait(scan);
+    let admin = api.login("admin");
+    let r = api.get(&admin, &format!("/dokumente/{scan}/vorschau"));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().unwrap().starts_with(b"%PDF"));
+    let page = api
+        .get(&admin, &format!("/dokumente/{scan}"))
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("iframe"),
+        "the document page embeds the preview"
+    );
 
     // The mailroom sees the broken PDF with its reason and hands it in again.
     let ledger: Value = api.get(&post, "/api/ledger").json().unwrap();
