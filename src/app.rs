@@ -83,6 +83,7 @@ impl App {
                 pipeline: pipeline.clone(),
                 uploads: tokio::sync::Semaphore::new(self.config.web.max_pending_uploads),
                 metrics: crate::web::HttpMetrics::default(),
+                queues: crate::inbox::queues(&self.config),
                 login_throttle: crate::web::LoginThrottle::default(),
             });
             let mut stop = stop_rx.clone();

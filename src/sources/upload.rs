@@ -44,8 +44,6 @@ pub struct UploadMeta {
     pub note: Option<String>,
     /// Who uploaded.
     pub user: String,
-    /// A client's key for retrying the same upload: the same key and bytes give the same document.
-    pub idempotency_key: Option<String>,
 }
 
 /// The answer for one file.
@@ -97,14 +95,12 @@ pub async fn submit(
     }
     let mut answers = Vec::with_capacity(files.len());
     let mut intakes = Vec::with_capacity(files.len());
-    for (i, file) in files.into_iter().enumerate() {
+    for file in files {
         let sha = crate::model::Sha256Digest::of(&file.bytes);
         let filename = file.filename.as_deref().and_then(display_file_name);
-        // A retried upload (same key, same bytes) is recognised as a re-delivery.
-        let key = match &meta.idempotency_key {
-            Some(k) => format!("upload:{}:{i}", crate::users::token_digest(k)),
-            None => format!("upload:{}", crate::users::new_token()),
-        };
+        // Every upload is its own source; a client's retry of the same bytes is answered as
+        // a duplicate of the first.
+        let key = format!("upload:{}", crate::users::new_token());
         answers.push((filename.clone(), sha.to_hex(), file.bytes.len() as u64));
         intakes.push(Intake {
             channel: channel.clone(),

@@ -341,24 +341,43 @@ pub async fn tasks_for(
         .await
 }
 
+/// The task if `user` may work it (blocking; call on the blocking pool).
+fn workable_task(s: &WebState, user: &User, id: TaskId) -> Result<Task, ApiError> {
+    let task = s.store.task(id)?;
+    if !may_work(user, &task) {
+        return Err(ApiError::Forbidden(format!(
+            "task {id} is not in one of your departments"
+        )));
+    }
+    Ok(task)
+}
+
 pub async fn task_for(state: &Arc<WebState>, user: &User, id: TaskId) -> Result<Task, ApiError> {
+    let user = user.clone();
+    state.blocking(move |s| workable_task(s, &user, id)).await
+}
+
+/// Checks that `user` may work the task, then applies `act` with the user's name as the
+/// actor, in one call on the blocking pool.
+async fn act_on_task(
+    state: &Arc<WebState>,
+    user: &User,
+    id: TaskId,
+    act: impl FnOnce(&WebState, &str) -> Result<Task, ApiError> + Send + 'static,
+) -> Result<Task, ApiError> {
     let user = user.clone();
     state
         .blocking(move |s| {
-            let task = s.store.task(id)?;
-            if !may_work(&user, &task) {
-                return Err(ApiError::Forbidden(format!(
-                    "task {id} is not in one of your departments"
-                )));
-            }
-            Ok(task)
+            workable_task(s, &user, id)?;
+            act(s, &user.name)
         })
         .await
 }
 
-/// The queues tasks can be sent to.
-pub fn known_queues(state: &WebState) -> Vec<String> {
-    crate::inbox::queues(&state.config)
+/// The queues tasks can be sent to (computed once at start: `inbox::queues` reads the impulse
+/// rules).
+pub fn known_queues(state: &WebState) -> &[String] {
+    &state.queues
 }
 
 pub async fn change_task_for(
@@ -367,7 +386,6 @@ pub async fn change_task_for(
     id: TaskId,
     change: TaskChange,
 ) -> Result<Task, ApiError> {
-    task_for(state, user, id).await?;
     match &change {
         TaskChange::Reassign { queue } if !known_queues(state).contains(queue) => {
             return Err(ApiError::BadRequest(format!(
@@ -384,21 +402,19 @@ pub async fn change_task_for(
         }
         _ => {}
     }
-    let actor = user.name.clone();
-    state
-        .blocking(move |s| {
-            if let TaskChange::Correct {
-                customer_id: Some(c),
-                ..
-            } = &change
-            {
-                if !s.store.customer_ids()?.contains(c) {
-                    return Err(ApiError::BadRequest(format!("customer {c:?} not found")));
-                }
+    act_on_task(state, user, id, move |s, actor| {
+        if let TaskChange::Correct {
+            customer_id: Some(c),
+            ..
+        } = &change
+        {
+            if !s.store.customer_ids()?.contains(c) {
+                return Err(ApiError::BadRequest(format!("customer {c:?} not found")));
             }
-            Ok(s.store.change_task(id, &change, &actor)?)
-        })
-        .await
+        }
+        Ok(s.store.change_task(id, &change, actor)?)
+    })
+    .await
 }
 
 /// Checks a process step off (`done = false`: on again).
@@ -409,11 +425,10 @@ pub async fn step_for(
     step: String,
     done: bool,
 ) -> Result<Task, ApiError> {
-    task_for(state, user, id).await?;
-    let actor = user.name.clone();
-    state
-        .blocking(move |s| Ok(s.store.check_step(id, &step, done, &actor)?))
-        .await
+    act_on_task(state, user, id, move |s, actor| {
+        Ok(s.store.check_step(id, &step, done, actor)?)
+    })
+    .await
 }
 
 /// Records what became of an impulse.
@@ -424,11 +439,10 @@ pub async fn impulse_for(
     rule: String,
     outcome: ImpulseOutcome,
 ) -> Result<Task, ApiError> {
-    task_for(state, user, id).await?;
-    let actor = user.name.clone();
-    state
-        .blocking(move |s| Ok(s.store.record_impulse_outcome(id, &rule, outcome, &actor)?))
-        .await
+    act_on_task(state, user, id, move |s, actor| {
+        Ok(s.store.record_impulse_outcome(id, &rule, outcome, actor)?)
+    })
+    .await
 }
 
 /// A case with its documents and history, if the user may work its task; documents the user

@@ -38,6 +38,8 @@ pub struct WebState {
     /// Uploads waiting for their receipt; more than `web.max_pending_uploads` get 503.
     pub uploads: Semaphore,
     pub metrics: HttpMetrics,
+    /// Every queue a task can be in (`inbox::queues`), read once at start.
+    pub queues: Vec<String>,
     /// Failed logins per user name.
     pub login_throttle: auth::LoginThrottle,
 }

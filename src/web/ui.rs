@@ -575,7 +575,7 @@ pub async fn document(
                             li { a href={"/dokumente/" (a.id)} { (a.filename.clone().unwrap_or_else(|| format!("Anhang {}", a.id))) } " – " (status_label(a.status.as_str())) }
                         } }
                     }
-                    @if let Some(t) = &view.case_task { (task_box(t, &queues)) }
+                    @if let Some(t) = &view.case_task { (task_box(t, queues)) }
                 }
                 section.content {
                     @if has_preview {
@@ -695,7 +695,7 @@ pub async fn customer(
             h2 { "Offene Aufgaben" }
             @let open: Vec<&Task> = file.tasks.iter().filter(|t| t.status != crate::inbox::TaskStatus::Done).collect();
             @if open.is_empty() { p { "Keine." } }
-            @for t in open { (task_box(t, &queues)) }
+            @for t in open { (task_box(t, queues)) }
             h2 { "Verlauf über alle Kanäle" }
             ol.timeline {
                 @for e in &file.timeline {
@@ -720,8 +720,8 @@ pub async fn queues(State(state): State<Arc<WebState>>, Visitor(user): Visitor) 
     let now = chrono::Utc::now();
     let mut counts: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
     for q in api::known_queues(&state) {
-        if user.works_queue(&q) {
-            counts.entry(q).or_default();
+        if user.works_queue(q) {
+            counts.entry(q.clone()).or_default();
         }
     }
     for t in tasks
@@ -779,7 +779,7 @@ pub async fn queue(
                         td { (type_label(&t.spec.doc_type)) }
                         td { @if let Some(c) = &t.spec.customer_id { a href={"/kunden/" (c)} { (c) } } @else { "–" } }
                         td { (status_label(t.status.as_str())) @if let Some(a) = &t.assignee { " (" (a) ")" } }
-                        td { (task_actions(t, &queues)) }
+                        td { (task_actions(t, queues)) }
                     }
                 } }
             }
@@ -910,7 +910,7 @@ pub async fn case(
             p { (type_label(&view.doc_type))
                 @if let Some(c) = &view.customer_id { " · Kunde " a href={"/kunden/" (c)} { (c) } }
                 " · seit " (when(view.created_at)) }
-            @if let Some(t) = &view.task { (task_box(t, &queues)) }
+            @if let Some(t) = &view.task { (task_box(t, queues)) }
             h2 { "Dokumente" }
             ol.timeline { @for d in &view.documents {
                 li {
