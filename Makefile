@@ -4,7 +4,7 @@ INTAKE := target/release/intake
 # tesseract's OpenMP threading must be off when the process starts (see ARCHITECTURE.md).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: deps build run test lint bench samples clean
+.PHONY: deps build run test lint bench model samples clean
 
 deps:
 	@scripts/install-deps.sh
@@ -43,6 +43,10 @@ bench: build
 	$(CARGO) bench --locked --bench imap
 	$(CARGO) bench --locked --bench web
 	$(CARGO) bench --locked --bench cases
+
+## Retrain the shipped text model classifiers/model.json (see scripts/train-model.sh).
+model: build
+	scripts/train-model.sh
 
 clean:
 	rm -rf target data inbox

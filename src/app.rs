@@ -293,7 +293,9 @@ impl App {
         epochs: usize,
     ) -> anyhow::Result<(crate::classify::model::TextModel, usize)> {
         use crate::classify::model::{Example, TextModel};
-        use crate::classify::DocType;
+        use crate::classify::{Classifier, DocType};
+        /// A clerk's correction is real mail the system got wrong: it counts as three examples.
+        const CORRECTION_WEIGHT: f32 = 3.0;
         let text = std::fs::read_to_string(labels_file)
             .with_context(|| format!("cannot read {}", labels_file.display()))?;
         let limits = self.config.limits.extract_limits();
@@ -314,11 +316,18 @@ impl App {
             let Ok(extraction) = crate::extract::extract(&bytes, None, &limits) else {
                 continue;
             };
+            let weight = label.weight.unwrap_or(1.0);
+            if !weight.is_finite() || weight < 0.0 {
+                anyhow::bail!("{}: weight must be a number ≥ 0", at());
+            }
             let (subject, text) = example_text(&extraction);
+            let (subject, text) = Classifier::model_input(&subject, &text);
             examples.push(Example {
                 subject,
                 text,
                 doc_type,
+                weight,
+                calibrate: label.calibrate.unwrap_or(true),
             });
         }
         let mut corrections = 0;
@@ -329,18 +338,26 @@ impl App {
                 continue;
             };
             corrections += 1;
+            let text = case.text();
+            let (subject, text) =
+                Classifier::model_input(case.subject.as_deref().unwrap_or_default(), &text);
             examples.push(Example {
-                subject: case.subject.clone().unwrap_or_default(),
-                text: case
-                    .parts
-                    .iter()
-                    .map(|p| p.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n\n"),
+                subject,
+                text,
                 doc_type,
+                weight: CORRECTION_WEIGHT,
+                calibrate: true,
             });
         }
-        Ok((TextModel::train(&examples, epochs)?, corrections))
+        // The model learns what the rules miss: its share is fitted against the rules alone.
+        let rules = Classifier::from_config(&crate::config::ClassifyConfig {
+            use_model: false,
+            ..self.config.classify.clone()
+        })?;
+        let model = TextModel::train(&examples, epochs, |e| {
+            rules.rule_probabilities(&e.subject, &e.text)
+        })?;
+        Ok((model, corrections))
     }
 
     /// Rebuilds the index from the store in chunks. Resumable: an interrupted run continues

@@ -483,12 +483,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             model.save(&out)?;
             let t = &model.trained;
             eprintln!(
-                "trained on {} example(s) ({corrections} from corrections); held-out {}: accuracy {:.3}, log loss {:.3}, temperature {:.2}; {} weights in {}",
+                "trained on {} example(s) ({corrections} from corrections); out of fold ({} folds, {} calibrating): accuracy {:.3} (rules alone {:.3}, model alone {:.3}), model log loss {:.3}; temperature {:.2}, rules' share {:.2}; {} weights in {}",
                 t.examples,
-                t.held_out,
-                t.held_out_accuracy,
-                t.held_out_log_loss,
+                t.folds,
+                t.calibration_examples,
+                t.out_of_fold_accuracy,
+                t.rules_accuracy,
+                t.model_accuracy,
+                t.out_of_fold_log_loss,
                 model.temperature,
+                model.rules_weight,
                 model.weights.len(),
                 out.display()
             );

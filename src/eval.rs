@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{DocType, UNKNOWN};
 use crate::config::InboxConfig;
 
-/// One line of a labels file (`{"file", "doc_type", "customer_id", "queue"}`; `queue` optional:
-/// when missing it is what the routing config gives the true type and customer).
+/// One line of a labels file (`{"file", "doc_type", "customer_id", "queue", "weight",
+/// "calibrate"}`; `queue` optional: when missing it is what the routing config gives the true
+/// type and customer. Only for `intake train`, both optional: `weight`, how much the example
+/// counts (default 1); `calibrate`, false for mail the rules were tuned on (default true).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Label {
     pub file: String,
@@ -19,6 +21,10 @@ pub struct Label {
     pub customer_id: Option<String>,
     #[serde(default)]
     pub queue: Option<String>,
+    #[serde(default)]
+    pub weight: Option<f32>,
+    #[serde(default)]
+    pub calibrate: Option<bool>,
 }
 
 /// What intake decided for a labelled file.
@@ -58,6 +64,21 @@ pub struct Report {
     pub calibration_error: f64,
     /// Files in the labels that were not found (not ingested, or quarantined).
     pub missing: Vec<String>,
+    /// Every file with a wrong type, customer or queue, in label order.
+    pub mistakes: Vec<Mistake>,
+}
+
+/// A labelled file where type, customer or queue came out wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mistake {
+    pub file: String,
+    pub doc_type: String,
+    pub decided_type: String,
+    pub confidence: f32,
+    pub customer_id: Option<String>,
+    pub decided_customer_id: Option<String>,
+    pub queue: String,
+    pub decided_queue: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +114,7 @@ fn ratio(n: usize, d: usize) -> f64 {
 pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Report {
     let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut missing = Vec::new();
+    let mut mistakes = Vec::new();
     let (mut n, mut type_ok, mut routed_ok) = (0, 0, 0);
     let (mut named, mut named_ok, mut with_customer, mut found) = (0, 0, 0, 0);
     let (mut dark, mut dark_ok) = (0, 0);
@@ -125,8 +147,21 @@ pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Rep
             with_customer += 1;
             found += usize::from(d.customer_id.as_ref() == Some(c));
         }
-        let queue_ok = d.queue == expected_queue(inbox, label);
+        let queue = expected_queue(inbox, label);
+        let queue_ok = d.queue == queue;
         routed_ok += usize::from(queue_ok);
+        if !queue_ok || d.doc_type != label.doc_type || d.customer_id != label.customer_id {
+            mistakes.push(Mistake {
+                file: label.file.clone(),
+                doc_type: label.doc_type.clone(),
+                decided_type: d.doc_type.clone(),
+                confidence: d.confidence,
+                customer_id: label.customer_id.clone(),
+                decided_customer_id: d.customer_id.clone(),
+                queue,
+                decided_queue: d.queue.clone(),
+            });
+        }
         if d.queue != inbox.triage_queue {
             dark += 1;
             dark_ok += usize::from(queue_ok && d.customer_id == label.customer_id);
@@ -192,6 +227,7 @@ pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Rep
         dark_share: ratio(dark, n),
         dark_precision: ratio(dark_ok, dark),
         missing,
+        mistakes,
     }
 }
 
@@ -240,6 +276,26 @@ impl Report {
                 b.from, b.to, b.count, b.mean_confidence, b.accuracy
             ));
         }
+        if !self.mistakes.is_empty() {
+            s.push_str(&format!(
+                "\nmistakes ({}): file  type → decided (confidence)  customer → decided  queue → decided\n",
+                self.mistakes.len()
+            ));
+            let or_none = |c: &Option<String>| c.clone().unwrap_or_else(|| "-".into());
+            for m in &self.mistakes {
+                s.push_str(&format!(
+                    "  {}  {} → {} ({:.2})  {} → {}  {} → {}\n",
+                    m.file,
+                    m.doc_type,
+                    m.decided_type,
+                    m.confidence,
+                    or_none(&m.customer_id),
+                    or_none(&m.decided_customer_id),
+                    m.queue,
+                    m.decided_queue
+                ));
+            }
+        }
         if !self.missing.is_empty() {
             s.push_str(&format!(
                 "\nnot found: {} file(s), e.g. {}\n",
@@ -261,6 +317,8 @@ mod tests {
             doc_type: t.into(),
             customer_id: c.map(Into::into),
             queue: None,
+            weight: None,
+            calibrate: None,
         }
     }
     fn decision(t: &str, c: Option<&str>, q: &str) -> Option<Decision> {

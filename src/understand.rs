@@ -55,12 +55,7 @@ impl Knowledge {
 
 pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     let subject = case.subject.clone().unwrap_or_default();
-    let text = case
-        .parts
-        .iter()
-        .map(|p| p.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let text = case.text();
     let classification = k.classifier.classify(&subject, &text);
     let part_types = case
         .parts

@@ -148,6 +148,8 @@ pub struct Classification {
     pub confidence: f32,
     /// Probability per type.
     pub probabilities: BTreeMap<DocType, f32>,
+    /// What the learned model alone gave the best type (None without a model).
+    pub model_probability: Option<f32>,
     /// The evidence for the best type and against it, strongest first.
     pub evidence: Vec<Evidence>,
 }
@@ -181,8 +183,12 @@ impl Classification {
             .get(1)
             .map(|(t, p)| format!("; next: {t} {:.2}", p))
             .unwrap_or_default();
+        let model = self
+            .model_probability
+            .map(|p| format!("; text model {p:.2}"))
+            .unwrap_or_default();
         format!(
-            "{} {:.2} by {}{}",
+            "{} {:.2} by {}{model}{}",
             self.type_id(),
             self.confidence,
             parts.join(", "),
@@ -253,6 +259,27 @@ const BUILT_IN: [(&str, &str); 10] = [
     ("other.toml", include_str!("../../classifiers/other.toml")),
 ];
 
+/// The repository's `classifiers/model.json`, parsed once per process.
+fn built_in_model() -> Result<std::sync::Arc<model::TextModel>, ClassifyError> {
+    static MODEL: std::sync::OnceLock<Result<std::sync::Arc<model::TextModel>, String>> =
+        std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            model::TextModel::parse(
+                include_str!("../../classifiers/model.json"),
+                "classifiers/model.json (built in)",
+            )
+            .map(std::sync::Arc::new)
+            .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|message| ClassifyError::File {
+            file: PathBuf::from("classifiers/model.json"),
+            line: 0,
+            message,
+        })
+}
+
 struct Phrase {
     doc_type: DocType,
     rule: String,
@@ -272,7 +299,7 @@ const REPEAT_BONUS: f32 = 0.25;
 
 pub struct Classifier {
     /// The learned model, combined with the rules when present.
-    model: Option<model::TextModel>,
+    model: Option<std::sync::Arc<model::TextModel>>,
     phrases: Vec<Phrase>,
     automaton: AhoCorasick,
     patterns: Vec<(DocType, Regex, String, f32)>,
@@ -331,25 +358,26 @@ impl Classifier {
         Classifier::from_sources(&sources, threshold)
     }
 
-    /// From the configured directory (with `model.json` if it is there), or the built-in rules.
-    /// No model is built in: a model trained on generated mail alone is overconfident on real
-    /// mail, so it is trained on the insurer's own labelled mail (`intake train`).
+    /// From the configured directory (with its `model.json` if it is there), or the built-in
+    /// rules and model (the repository's `classifiers/`).
     pub fn from_config(
         config: &crate::config::ClassifyConfig,
     ) -> Result<Classifier, ClassifyError> {
         let mut c = match &config.classifiers_dir {
-            Some(dir) => {
-                let mut c = Classifier::load(dir, config.threshold)?;
-                let path = dir.join("model.json");
-                if path.exists() {
-                    c.model = Some(model::TextModel::load(&path)?);
-                }
-                c
-            }
+            Some(dir) => Classifier::load(dir, config.threshold)?,
             None => Classifier::built_in(config.threshold)?,
         };
-        if !config.use_model {
-            c.model = None;
+        if config.use_model {
+            c.model = match &config.classifiers_dir {
+                Some(dir) => {
+                    let path = dir.join("model.json");
+                    match path.exists() {
+                        true => Some(std::sync::Arc::new(model::TextModel::load(&path)?)),
+                        false => None,
+                    }
+                }
+                None => Some(built_in_model()?),
+            };
         }
         Ok(c)
     }
@@ -446,13 +474,50 @@ impl Classifier {
     }
 
     pub fn classify(&self, subject: &str, text: &str) -> Classification {
-        // Quoted history ("> …") is someone else's words; it does not decide the type.
-        let own: String = text
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('>'))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let text = own.as_str();
+        let text = own_words(text);
+        let subject = subject_or_letter_heading(subject, &text);
+        let (rules, mut evidence) = self.rules(&subject, &text);
+        let (probabilities, learned) = match &self.model {
+            Some(m) => (
+                m.combine(&rules, &subject, &text),
+                Some(m.predict(&subject, &text)),
+            ),
+            None => (rules, None),
+        };
+        let (best, confidence) = probabilities
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(t, p)| (*t, *p))
+            .unwrap_or((DocType::Other, 0.0));
+        evidence.retain(|e| e.doc_type == best);
+        evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+        Classification {
+            doc_type: (confidence >= self.threshold).then_some(best),
+            best,
+            confidence,
+            model_probability: learned.and_then(|l| l.get(&best).copied()),
+            probabilities,
+            evidence,
+        }
+    }
+
+    /// The rules' probabilities alone, as [`Classifier::classify`] computes them before the
+    /// model has its say (what the model is trained to complement).
+    pub fn rule_probabilities(&self, subject: &str, text: &str) -> BTreeMap<DocType, f32> {
+        let text = own_words(text);
+        let subject = subject_or_letter_heading(subject, &text);
+        self.rules(&subject, &text).0
+    }
+
+    /// The text the model learns from and is asked about: the writer's own words, the subject
+    /// or a letter's heading.
+    pub fn model_input(subject: &str, text: &str) -> (String, String) {
+        let text = own_words(text);
+        (subject_or_letter_heading(subject, &text), text)
+    }
+
+    /// Phrase and pattern scores turned into a probability per type, with the evidence.
+    fn rules(&self, subject: &str, text: &str) -> (BTreeMap<DocType, f32>, Vec<Evidence>) {
         let mut hits: BTreeMap<usize, (u32, bool)> = BTreeMap::new();
         let (subject_norm, text_norm) = (fold(subject), fold(text));
         for (part, in_subject) in [(subject_norm.as_str(), true), (text_norm.as_str(), false)] {
@@ -503,36 +568,68 @@ impl Classifier {
         let exp = |s: f32| ((s - max) / TEMPERATURE).exp();
         let weight = |s: f32| if s > 0.0 { exp(s) } else { 0.0 };
         let total: f32 = scores.values().map(|s| weight(*s)).sum::<f32>() + exp(NO_TYPE_SCORE);
-        let probabilities: BTreeMap<DocType, f32> = scores
+        let probabilities = scores
             .iter()
             .map(|(t, s)| (*t, weight(*s) / total))
             .collect();
-        // Rules and model get equal say; "no type" keeps the rules' half of its mass.
-        let probabilities = match &self.model {
-            Some(m) => {
-                let learned = m.predict(subject, text);
-                probabilities
-                    .iter()
-                    .map(|(t, p)| (*t, 0.5 * p + 0.5 * learned.get(t).copied().unwrap_or(0.0)))
-                    .collect()
+        (probabilities, evidence)
+    }
+}
+
+/// Quoted history ("> …") is someone else's words; it does not decide the type.
+fn own_words(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Lines that open a letter's body; the heading (Betreff) stands right above them.
+const SALUTATIONS: [&str; 8] = [
+    "sehr geehrte",
+    "guten tag",
+    "hallo",
+    "liebe ",
+    "lieber ",
+    "dear ",
+    "moin",
+    "servus",
+];
+
+/// A letter has no e-mail subject, but its heading (the "Betreff", labelled or not — DIN 5008
+/// puts it unlabelled above the salutation) says what it is about just as well. Returns the
+/// subject if there is one, else the heading: a `Betreff:` line, or the (at most three) lines
+/// right above the salutation when the salutation comes within the first 40 lines.
+fn subject_or_letter_heading(subject: &str, text: &str) -> String {
+    if !subject.trim().is_empty() {
+        return subject.to_string();
+    }
+    let lines: Vec<&str> = text.lines().take(40).collect();
+    for line in &lines {
+        let folded = normalise(line.trim());
+        for label in ["betreff:", "betr.:", "betrifft:"] {
+            if let Some(rest) = folded.strip_prefix(label) {
+                if !rest.trim().is_empty() {
+                    return rest.trim().to_string();
+                }
             }
-            None => probabilities,
-        };
-        let (best, confidence) = probabilities
-            .iter()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(t, p)| (*t, *p))
-            .unwrap_or((DocType::Other, 0.0));
-        evidence.retain(|e| e.doc_type == best);
-        evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-        Classification {
-            doc_type: (confidence >= self.threshold).then_some(best),
-            best,
-            confidence,
-            probabilities,
-            evidence,
         }
     }
+    let Some(salutation) = lines.iter().position(|l| {
+        let folded = normalise(l.trim_start());
+        SALUTATIONS.iter().any(|s| folded.starts_with(s))
+    }) else {
+        return String::new();
+    };
+    let above: Vec<&str> = lines[..salutation]
+        .iter()
+        .rev()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .take(3)
+        .copied()
+        .collect();
+    above.into_iter().rev().collect::<Vec<_>>().join(" ")
 }
 
 /// 1-based line of a TOML parse error (0 if unknown).

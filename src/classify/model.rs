@@ -1,8 +1,10 @@
-//! The learned text model: multinomial logistic regression over hashed word unigrams and
-//! bigrams of the normalised text (subject words marked separately), trained from labelled
-//! examples with AdaGrad and L2, with a temperature fitted on a held-out split so its
-//! probabilities are calibrated. Stored as JSON (`classifiers/model.json`, versioned) with only
-//! the feature buckets seen in training. Pure; no I/O besides load/save.
+//! The learned text model: multinomial logistic regression over hashed word unigrams, word
+//! bigrams and character 4-grams of the normalised text (subject words marked separately),
+//! trained from weighted, labelled examples with AdaGrad and L2. Its temperature is fitted on
+//! out-of-fold predictions (k-fold over the examples), so its probabilities are calibrated on
+//! documents it did not see; rules and model then have equal shares. Stored as JSON
+//! (`classifiers/model.json`, versioned) with only the feature buckets that matter. Pure; no I/O
+//! besides load/save.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,8 +14,14 @@ use serde::{Deserialize, Serialize};
 use super::{normalise, DocType};
 
 /// Bump when features or the file format change; an older file is refused with a clear error.
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 const BUCKETS: u32 = 1 << 18;
+/// Folds for the out-of-fold predictions that calibrate the model.
+const FOLDS: usize = 5;
+/// The rules' share in the combined probability; the model has the rest.
+const RULES_SHARE: f32 = 0.5;
+/// Character n-grams are taken from words at least this long ("<wort>" padded).
+const CHAR_GRAM: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -31,6 +39,11 @@ pub struct Example {
     pub subject: String,
     pub text: String,
     pub doc_type: DocType,
+    /// How much it counts in training and calibration (1 = one document).
+    pub weight: f32,
+    /// Whether its out-of-fold prediction calibrates the model. False for examples the rules
+    /// were tuned on: there the rules look better than they are on new mail.
+    pub calibrate: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,19 +52,29 @@ pub struct TextModel {
     /// Class order of every weight row.
     pub classes: Vec<DocType>,
     pub temperature: f32,
+    /// Share of the rules in the combined probability (the model has the rest).
+    pub rules_weight: f32,
     pub bias: Vec<f32>,
     /// bucket → one weight per class.
     pub weights: BTreeMap<u32, Vec<f32>>,
-    /// How it was made: examples, held-out accuracy before/after calibration.
+    /// How it was made: examples and the out-of-fold figures of the combined decision.
     pub trained: TrainingSummary,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainingSummary {
     pub examples: usize,
-    pub held_out: usize,
-    pub held_out_accuracy: f32,
-    pub held_out_log_loss: f32,
+    pub folds: usize,
+    /// Examples whose out-of-fold predictions fitted the temperature and the rules' share.
+    pub calibration_examples: usize,
+    /// Out-of-fold accuracy of the best type (rules and model combined), weighted.
+    pub out_of_fold_accuracy: f32,
+    /// Out-of-fold log loss of the model alone on the true type, weighted.
+    pub out_of_fold_log_loss: f32,
+    /// Out-of-fold accuracy of the rules alone and of the model alone, for comparison.
+    pub rules_accuracy: f32,
+    #[serde(default)]
+    pub model_accuracy: f32,
 }
 
 fn hash(s: &str) -> u32 {
@@ -75,6 +98,14 @@ fn features(subject: &str, text: &str) -> Vec<(u32, f32)> {
             .collect();
         for w in &words {
             buckets.push(hash(&format!("{prefix}{w}")));
+            // Pieces of words: German compounds, inflections and typos share them.
+            let padded: Vec<char> = format!("<{w}>").chars().collect();
+            if padded.len() > CHAR_GRAM + 1 {
+                for gram in padded.windows(CHAR_GRAM) {
+                    let gram: String = gram.iter().collect();
+                    buckets.push(hash(&format!("c:{gram}")));
+                }
+            }
         }
         for pair in words.windows(2) {
             buckets.push(hash(&format!("{prefix}{} {}", pair[0], pair[1])));
@@ -96,7 +127,24 @@ fn softmax(logits: &[f32], temperature: f32) -> Vec<f32> {
     exps.into_iter().map(|e| e / sum).collect()
 }
 
-impl TextModel {
+fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// A training row: features, class index, weight.
+type Row = (Vec<(u32, f32)>, usize, f32);
+
+/// Weights and bias only; what one fold (or the final fit) learns.
+struct Linear {
+    bias: Vec<f32>,
+    weights: std::collections::HashMap<u32, Vec<f32>>,
+}
+
+impl Linear {
     fn logits(&self, feats: &[(u32, f32)]) -> Vec<f32> {
         let mut out = self.bias.clone();
         for (b, v) in feats {
@@ -109,60 +157,42 @@ impl TextModel {
         out
     }
 
-    /// Calibrated probability per type.
-    pub fn predict(&self, subject: &str, text: &str) -> BTreeMap<DocType, f32> {
-        let p = softmax(&self.logits(&features(subject, text)), self.temperature);
-        self.classes.iter().copied().zip(p).collect()
-    }
-
-    /// Trains on `examples`; every fifth example is held out to fit the temperature and report.
-    pub fn train(examples: &[Example], epochs: usize) -> Result<TextModel, ModelError> {
-        if examples.is_empty() {
-            return Err(ModelError::Empty);
-        }
-        let classes = DocType::ALL.to_vec();
-        let k = classes.len();
-        let data: Vec<(Vec<(u32, f32)>, usize)> = examples
-            .iter()
-            .map(|e| {
-                let y = classes.iter().position(|c| *c == e.doc_type).unwrap_or(0);
-                (features(&e.subject, &e.text), y)
-            })
-            .collect();
-        let (train, held): (Vec<_>, Vec<_>) =
-            data.iter().enumerate().partition(|(i, _)| i % 5 != 4);
-        let train: Vec<&(Vec<(u32, f32)>, usize)> = train.into_iter().map(|(_, d)| d).collect();
-        let held: Vec<&(Vec<(u32, f32)>, usize)> = held.into_iter().map(|(_, d)| d).collect();
-        let mut model = TextModel {
-            version: MODEL_VERSION,
-            classes: classes.clone(),
-            temperature: 1.0,
-            bias: vec![0.0; k],
-            weights: BTreeMap::new(),
-            trained: TrainingSummary {
-                examples: examples.len(),
-                held_out: held.len(),
-                held_out_accuracy: 0.0,
-                held_out_log_loss: 0.0,
-            },
-        };
+    /// AdaGrad with L2 over `rows` (indices into `data`), in a fresh shuffled order each epoch.
+    fn fit(data: &[Row], rows: &[usize], classes: usize, epochs: usize) -> Linear {
         let (rate, l2) = (0.5f32, 1e-5f32);
+        let mut model = Linear {
+            bias: vec![0.0; classes],
+            weights: Default::default(),
+        };
         let mut grad_sq: std::collections::HashMap<u32, Vec<f32>> = Default::default();
-        let mut bias_sq = vec![1e-8f32; k];
+        let mut bias_sq = vec![1e-8f32; classes];
+        let mut order = rows.to_vec();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..epochs {
-            for (feats, y) in &train {
+            // Fisher–Yates with a fixed-seed xorshift: training is reproducible.
+            for i in (1..order.len()).rev() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                order.swap(i, (seed % (i as u64 + 1)) as usize);
+            }
+            for &r in &order {
+                let (feats, y, weight) = &data[r];
                 let p = softmax(&model.logits(feats), 1.0);
-                let g: Vec<f32> = (0..k)
-                    .map(|c| p[c] - if c == *y { 1.0 } else { 0.0 })
+                let g: Vec<f32> = (0..classes)
+                    .map(|c| weight * (p[c] - if c == *y { 1.0 } else { 0.0 }))
                     .collect();
-                for c in 0..k {
+                for c in 0..classes {
                     bias_sq[c] += g[c] * g[c];
                     model.bias[c] -= rate * g[c] / bias_sq[c].sqrt();
                 }
                 for (b, v) in feats {
-                    let w = model.weights.entry(*b).or_insert_with(|| vec![0.0; k]);
-                    let gs = grad_sq.entry(*b).or_insert_with(|| vec![1e-8; k]);
-                    for c in 0..k {
+                    let w = model
+                        .weights
+                        .entry(*b)
+                        .or_insert_with(|| vec![0.0; classes]);
+                    let gs = grad_sq.entry(*b).or_insert_with(|| vec![1e-8; classes]);
+                    for c in 0..classes {
                         let gi = g[c] * v + l2 * w[c];
                         gs[c] += gi * gi;
                         w[c] -= rate * gi / gs[c].sqrt();
@@ -170,48 +200,169 @@ impl TextModel {
                 }
             }
         }
-        // Temperature: the one that minimises log loss on the held-out fifth.
-        let held_logits: Vec<(Vec<f32>, usize)> =
-            held.iter().map(|(f, y)| (model.logits(f), *y)).collect();
-        let loss = |t: f32| -> f32 {
-            held_logits
+        model
+    }
+}
+
+/// Rules and model mixed; the rules' "no type" mass stays unassigned.
+fn mix(rules: f32, rules_weight: f32, learned: f32) -> f32 {
+    rules_weight * rules + (1.0 - rules_weight) * learned
+}
+
+impl TextModel {
+    /// Calibrated probability per type, the model alone.
+    pub fn predict(&self, subject: &str, text: &str) -> BTreeMap<DocType, f32> {
+        let feats = features(subject, text);
+        let mut logits = self.bias.clone();
+        for (b, v) in &feats {
+            if let Some(w) = self.weights.get(b) {
+                for (o, wi) in logits.iter_mut().zip(w) {
+                    *o += wi * v;
+                }
+            }
+        }
+        let p = softmax(&logits, self.temperature);
+        self.classes.iter().copied().zip(p).collect()
+    }
+
+    /// The rules' probabilities combined with the model's at the fitted share.
+    pub fn combine(
+        &self,
+        rules: &BTreeMap<DocType, f32>,
+        subject: &str,
+        text: &str,
+    ) -> BTreeMap<DocType, f32> {
+        let learned = self.predict(subject, text);
+        rules
+            .iter()
+            .map(|(t, p)| {
+                let l = learned.get(t).copied().unwrap_or(0.0);
+                (*t, mix(*p, self.rules_weight, l))
+            })
+            .collect()
+    }
+
+    /// Trains on `examples`. The temperature is chosen to minimise the model's out-of-fold log
+    /// loss on the calibrating examples (all, if none is marked), then the model is fitted on
+    /// every example. `rules` gives the rules' probabilities for an example, to report how
+    /// rules, model and both together do out of fold.
+    pub fn train(
+        examples: &[Example],
+        epochs: usize,
+        rules: impl Fn(&Example) -> BTreeMap<DocType, f32>,
+    ) -> Result<TextModel, ModelError> {
+        if examples.is_empty() {
+            return Err(ModelError::Empty);
+        }
+        let classes = DocType::ALL.to_vec();
+        let k = classes.len();
+        let data: Vec<Row> = examples
+            .iter()
+            .map(|e| {
+                let y = classes.iter().position(|c| *c == e.doc_type).unwrap_or(0);
+                (features(&e.subject, &e.text), y, e.weight.max(0.0))
+            })
+            .collect();
+        // A document's fold follows from its text, so copies of it stay in one fold.
+        let fold_of: Vec<usize> = examples
+            .iter()
+            .map(|e| hash(&format!("{}\n{}", e.subject, e.text)) as usize % FOLDS)
+            .collect();
+        let mut out_of_fold: Vec<Vec<f32>> = vec![Vec::new(); data.len()];
+        for fold in 0..FOLDS {
+            let (held, rest): (Vec<usize>, Vec<usize>) =
+                (0..data.len()).partition(|i| fold_of[*i] == fold);
+            if held.is_empty() || rest.is_empty() {
+                continue;
+            }
+            let fitted = Linear::fit(&data, &rest, k, epochs);
+            for i in held {
+                out_of_fold[i] = fitted.logits(&data[i].0);
+            }
+        }
+        let rule_probabilities: Vec<Vec<f32>> = examples
+            .iter()
+            .map(|e| {
+                let r = rules(e);
+                classes
+                    .iter()
+                    .map(|c| r.get(c).copied().unwrap_or(0.0))
+                    .collect()
+            })
+            .collect();
+        let predicted = |i: &usize| !out_of_fold[*i].is_empty();
+        let mut scored: Vec<usize> = (0..data.len())
+            .filter(|i| predicted(i) && examples[*i].calibrate)
+            .collect();
+        if scored.is_empty() {
+            scored = (0..data.len()).filter(predicted).collect();
+        }
+        let total_weight: f32 = scored.iter().map(|i| data[*i].2).sum::<f32>().max(1e-9);
+        // The temperature makes the model's own probabilities honest on documents it did not
+        // see. The rules' share is fixed: the rules were written looking at example mail, so
+        // their out-of-fold figures flatter them and cannot fit it.
+        let log_loss = |temperature: f32| -> f32 {
+            scored
                 .iter()
-                .map(|(l, y)| -softmax(l, t)[*y].max(1e-9).ln())
+                .map(|&i| {
+                    let (_, y, w) = &data[i];
+                    -w * softmax(&out_of_fold[i], temperature)[*y].max(1e-6).ln()
+                })
                 .sum::<f32>()
-                / held_logits.len().max(1) as f32
+                / total_weight
         };
         let mut best = (1.0f32, f32::MAX);
-        let mut t = 0.25f32;
-        while t <= 8.0 {
-            let l = loss(t);
+        let mut temperature = 0.01f32;
+        while temperature <= 16.0 {
+            let l = log_loss(temperature);
             if l < best.1 {
-                best = (t, l);
+                best = (temperature, l);
             }
-            t *= 1.1;
+            temperature *= 1.1;
         }
-        model.temperature = best.0;
-        let right = held_logits
-            .iter()
-            .filter(|(l, y)| {
-                l.iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map(|(i, _)| i)
-                    == Some(*y)
-            })
-            .count();
-        model.trained.held_out_accuracy = right as f32 / held_logits.len().max(1) as f32;
-        model.trained.held_out_log_loss = if held_logits.is_empty() { 0.0 } else { best.1 };
-        // Keep the file small: drop weights that no longer matter.
-        for w in model.weights.values_mut() {
-            for x in w.iter_mut() {
-                *x = (*x * 1000.0).round() / 1000.0;
-            }
-        }
-        model
+        let (temperature, loss) = best;
+        let rules_weight = RULES_SHARE;
+        // Weighted share of calibrating examples whose best type is right, for a rules' share.
+        let accuracy = |share: f32| -> f32 {
+            scored
+                .iter()
+                .filter(|&&i| {
+                    let p = softmax(&out_of_fold[i], temperature);
+                    let mixed: Vec<f32> = (0..k)
+                        .map(|c| mix(rule_probabilities[i][c], share, p[c]))
+                        .collect();
+                    argmax(&mixed) == data[i].1 && mixed[data[i].1] > 0.0
+                })
+                .map(|&i| data[i].2)
+                .sum::<f32>()
+                / total_weight
+        };
+        let all: Vec<usize> = (0..data.len()).collect();
+        let fitted = Linear::fit(&data, &all, k, epochs);
+        // Keep the file small: round, and drop weights that no longer matter.
+        let weights: BTreeMap<u32, Vec<f32>> = fitted
             .weights
-            .retain(|_, w| w.iter().any(|x| x.abs() >= 0.01));
-        Ok(model)
+            .into_iter()
+            .map(|(b, w)| (b, w.iter().map(|x| (x * 1000.0).round() / 1000.0).collect()))
+            .filter(|(_, w): &(u32, Vec<f32>)| w.iter().any(|x| x.abs() >= 0.01))
+            .collect();
+        Ok(TextModel {
+            version: MODEL_VERSION,
+            classes,
+            temperature,
+            rules_weight,
+            bias: fitted.bias,
+            weights,
+            trained: TrainingSummary {
+                examples: examples.len(),
+                folds: FOLDS,
+                calibration_examples: scored.len(),
+                out_of_fold_accuracy: accuracy(rules_weight),
+                out_of_fold_log_loss: if scored.is_empty() { 0.0 } else { loss },
+                rules_accuracy: accuracy(1.0),
+                model_accuracy: accuracy(0.0),
+            },
+        })
     }
 
     pub fn load(path: &Path) -> Result<TextModel, ModelError> {
@@ -220,12 +371,21 @@ impl TextModel {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        TextModel::parse(&text, &path.display().to_string())
+    }
+
+    /// From the JSON text of a model file; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<TextModel, ModelError> {
+        let err = |message: String| ModelError::File {
+            path: origin.to_string(),
+            message,
+        };
         let version: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
         let found = version["version"].as_u64().unwrap_or(0) as u32;
         if found != MODEL_VERSION {
             return Err(ModelError::Version {
-                path: path.display().to_string(),
+                path: origin.to_string(),
                 found,
             });
         }
@@ -251,6 +411,8 @@ mod tests {
             subject: subject.into(),
             text: text.into(),
             doc_type: t,
+            weight: 1.0,
+            calibrate: true,
         }
     }
 
@@ -274,8 +436,11 @@ mod tests {
                 DocType::AddressChange,
             ));
         }
-        let m = TextModel::train(&examples, 5).unwrap();
-        assert!(m.trained.held_out_accuracy > 0.95, "{:?}", m.trained);
+        // Rules that know nothing: the model must carry the decision alone.
+        let m = TextModel::train(&examples, 5, |_| BTreeMap::new()).unwrap();
+        assert!(m.trained.out_of_fold_accuracy > 0.95, "{:?}", m.trained);
+        assert_eq!(m.trained.rules_accuracy, 0.0, "{:?}", m.trained);
+        assert!(m.trained.model_accuracy > 0.95, "{:?}", m.trained);
         let p = m.predict("", "hiermit kündige ich meinen Vertrag");
         let best = p.iter().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
         assert_eq!(*best.0, DocType::Cancellation, "{p:?}");

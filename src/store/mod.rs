@@ -208,6 +208,17 @@ pub struct CaseContent {
     pub parts: Vec<CasePart>,
 }
 
+impl CaseContent {
+    /// Every part's text, in order, as the case is classified.
+    pub fn text(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+}
+
 /// A part of a case: a stored document, or an attachment not yet stored (by its position in
 /// [`ExtractionRecord::children`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
