@@ -363,5 +363,26 @@ mod tests {
         assert_eq!(r.missing, vec!["x"]);
         assert_eq!(r.confusion["claim"]["unknown"], 1);
         assert!(r.render().contains("type macro-F1"));
+        // The two wrong ones are listed: a type sent to triage, a wrong customer.
+        let wrong: Vec<(&str, &str, &str)> = r
+            .mistakes
+            .iter()
+            .map(|m| {
+                (
+                    m.decided_type.as_str(),
+                    m.queue.as_str(),
+                    m.decided_queue.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            wrong,
+            vec![
+                ("unknown", "schaden", "posteingang"),
+                ("complaint", "beschwerde", "beschwerde")
+            ]
+        );
+        assert_eq!(r.mistakes[1].decided_customer_id.as_deref(), Some("K-4"));
+        assert!(r.render().contains("mistakes (2)"), "{}", r.render());
     }
 }

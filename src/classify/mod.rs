@@ -606,12 +606,13 @@ fn subject_or_letter_heading(subject: &str, text: &str) -> String {
     }
     let lines: Vec<&str> = text.lines().take(40).collect();
     for line in &lines {
-        let folded = normalise(line.trim());
+        let line = line.trim();
         for label in ["betreff:", "betr.:", "betrifft:"] {
-            if let Some(rest) = folded.strip_prefix(label) {
-                if !rest.trim().is_empty() {
-                    return rest.trim().to_string();
-                }
+            let labelled = line
+                .get(..label.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(label));
+            if labelled && !line[label.len()..].trim().is_empty() {
+                return line[label.len()..].trim().to_string();
             }
         }
     }
@@ -682,6 +683,66 @@ mod tests {
             assert_eq!(r.doc_type, Some(expected), "{subject}: {}", r.explanation());
             assert!(!r.evidence.is_empty());
         }
+    }
+
+    #[test]
+    fn a_letter_heading_counts_like_a_subject() {
+        // An e-mail subject wins.
+        assert_eq!(
+            subject_or_letter_heading("Kündigung", "Betreff: Umzug\nSehr geehrte Damen"),
+            "Kündigung"
+        );
+        // A labelled Betreff line.
+        let letter = "Anna Muster\nWeg 1\n\nBetreff: Kündigung meiner Hausratversicherung\n\nSehr geehrte Damen und Herren,\nhiermit …";
+        assert_eq!(
+            subject_or_letter_heading("", letter),
+            "Kündigung meiner Hausratversicherung"
+        );
+        // DIN 5008: the unlabelled heading right above the salutation, up to three lines.
+        let letter = "Anna Muster\n\nHamburg, 3.2.2026\n\nVertrag HR 123 456\nNeue Anschrift\n\nSehr geehrte Damen und Herren,\nich bin umgezogen.";
+        assert_eq!(
+            subject_or_letter_heading("", letter),
+            "Vertrag HR 123 456 Neue Anschrift"
+        );
+        // No salutation, no heading.
+        assert_eq!(
+            subject_or_letter_heading("", "Rechnung\nPosition 1  20,00 EUR"),
+            ""
+        );
+        // The heading's words count twice, as in a subject.
+        let c = shipped();
+        let body = "\n\nSehr geehrte Damen und Herren,\nbitte bearbeiten Sie mein Anliegen.";
+        let with = c.classify("", &format!("Kündigung{body}"));
+        assert!(
+            with.evidence.iter().any(|e| e.in_subject),
+            "{}",
+            with.explanation()
+        );
+    }
+
+    #[test]
+    fn the_default_classifier_combines_rules_with_the_shipped_model() {
+        let config = crate::config::ClassifyConfig::default();
+        let c = Classifier::from_config(&config).unwrap();
+        assert!(c.has_model());
+        let r = c.classify(
+            "",
+            "Hallo, hab mir ein neues Auto gekauft und will das alte nicht mehr versichern.",
+        );
+        assert!(r.model_probability.is_some());
+        assert!(
+            r.explanation().contains("text model"),
+            "{}",
+            r.explanation()
+        );
+        let rules_only = Classifier::from_config(&crate::config::ClassifyConfig {
+            use_model: false,
+            ..config
+        })
+        .unwrap();
+        assert!(!rules_only.has_model());
+        let r = rules_only.classify("", "Hallo, neues Auto.");
+        assert_eq!(r.model_probability, None);
     }
 
     #[test]

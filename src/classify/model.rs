@@ -204,9 +204,17 @@ impl Linear {
     }
 }
 
-/// Rules and model mixed; the rules' "no type" mass stays unassigned.
-fn mix(rules: f32, rules_weight: f32, learned: f32) -> f32 {
-    rules_weight * rules + (1.0 - rules_weight) * learned
+/// Rules and model mixed at the rules' share. Where the rules found no evidence (their "no type"
+/// mass), they abstain: that part of their share follows the model too. So a document the rules
+/// know nothing about gets the model's own calibrated probabilities, and one where both agree
+/// gets more confidence than either alone.
+fn mix(rules: &[f32], rules_weight: f32, learned: &[f32]) -> Vec<f32> {
+    let abstain = (1.0 - rules.iter().sum::<f32>()).clamp(0.0, 1.0);
+    rules
+        .iter()
+        .zip(learned)
+        .map(|(r, l)| rules_weight * (r + abstain * l) + (1.0 - rules_weight) * l)
+        .collect()
 }
 
 impl TextModel {
@@ -233,13 +241,14 @@ impl TextModel {
         text: &str,
     ) -> BTreeMap<DocType, f32> {
         let learned = self.predict(subject, text);
-        rules
-            .iter()
-            .map(|(t, p)| {
-                let l = learned.get(t).copied().unwrap_or(0.0);
-                (*t, mix(*p, self.rules_weight, l))
-            })
-            .collect()
+        let by_class = |m: &BTreeMap<DocType, f32>| -> Vec<f32> {
+            self.classes
+                .iter()
+                .map(|c| m.get(c).copied().unwrap_or(0.0))
+                .collect()
+        };
+        let mixed = mix(&by_class(rules), self.rules_weight, &by_class(&learned));
+        self.classes.iter().copied().zip(mixed).collect()
     }
 
     /// Trains on `examples`. The temperature is chosen to minimise the model's out-of-fold log
@@ -322,21 +331,22 @@ impl TextModel {
         }
         let (temperature, loss) = best;
         let rules_weight = RULES_SHARE;
-        // Weighted share of calibrating examples whose best type is right, for a rules' share.
-        let accuracy = |share: f32| -> f32 {
+        // Weighted share of calibrating examples whose best type is right.
+        let accuracy = |decide: &dyn Fn(usize) -> Vec<f32>| -> f32 {
             scored
                 .iter()
                 .filter(|&&i| {
-                    let p = softmax(&out_of_fold[i], temperature);
-                    let mixed: Vec<f32> = (0..k)
-                        .map(|c| mix(rule_probabilities[i][c], share, p[c]))
-                        .collect();
-                    argmax(&mixed) == data[i].1 && mixed[data[i].1] > 0.0
+                    let p = decide(i);
+                    argmax(&p) == data[i].1 && p[data[i].1] > 0.0
                 })
                 .map(|&i| data[i].2)
                 .sum::<f32>()
                 / total_weight
         };
+        let learned = |i: usize| softmax(&out_of_fold[i], temperature);
+        let combined = accuracy(&|i| mix(&rule_probabilities[i], rules_weight, &learned(i)));
+        let rules_accuracy = accuracy(&|i| rule_probabilities[i].clone());
+        let model_accuracy = accuracy(&learned);
         let all: Vec<usize> = (0..data.len()).collect();
         let fitted = Linear::fit(&data, &all, k, epochs);
         // Keep the file small: round, and drop weights that no longer matter.
@@ -357,10 +367,10 @@ impl TextModel {
                 examples: examples.len(),
                 folds: FOLDS,
                 calibration_examples: scored.len(),
-                out_of_fold_accuracy: accuracy(rules_weight),
+                out_of_fold_accuracy: combined,
                 out_of_fold_log_loss: if scored.is_empty() { 0.0 } else { loss },
-                rules_accuracy: accuracy(1.0),
-                model_accuracy: accuracy(0.0),
+                rules_accuracy,
+                model_accuracy,
             },
         })
     }
@@ -416,6 +426,31 @@ mod tests {
         }
     }
 
+    /// Only examples marked to calibrate fit the temperature (the rest may be easier than real
+    /// mail); with none marked, all do.
+    #[test]
+    fn only_calibrating_examples_fit_the_temperature() {
+        let mut examples = Vec::new();
+        for i in 0..30 {
+            for (text, t) in [
+                ("Ich kündige den Vertrag", DocType::Cancellation),
+                ("Mein Auto wurde beim Unfall beschädigt", DocType::Claim),
+            ] {
+                examples.push(Example {
+                    calibrate: i % 3 == 0,
+                    ..ex("", &format!("{text} {i}"), t)
+                });
+            }
+        }
+        let m = TextModel::train(&examples, 3, |_| BTreeMap::new()).unwrap();
+        assert_eq!(m.trained.calibration_examples, 20);
+        for e in &mut examples {
+            e.calibrate = false;
+        }
+        let m = TextModel::train(&examples, 3, |_| BTreeMap::new()).unwrap();
+        assert_eq!(m.trained.calibration_examples, 60);
+    }
+
     #[test]
     fn learns_separable_classes_and_round_trips() {
         let mut examples = Vec::new();
@@ -452,6 +487,17 @@ mod tests {
             back.predict("", "hiermit kündige ich"),
             m.predict("", "hiermit kündige ich")
         );
+        // Where the rules abstain, the combination is the model's own probability; where they
+        // are sure of another type, they have half the say.
+        let text = "hiermit kündige ich meinen Vertrag";
+        let alone = m.predict("", text);
+        let abstaining = m.combine(&BTreeMap::new(), "", text);
+        for t in DocType::ALL {
+            assert!((alone[&t] - abstaining[&t]).abs() < 1e-6, "{t}");
+        }
+        let disagreeing = m.combine(&BTreeMap::from([(DocType::Claim, 0.99)]), "", text);
+        assert!(disagreeing[&DocType::Claim] > alone[&DocType::Claim] + 0.4);
+        assert!(disagreeing[&DocType::Cancellation] < alone[&DocType::Cancellation] - 0.4);
         std::fs::write(&path, r#"{"version": 0}"#).unwrap();
         assert!(matches!(
             TextModel::load(&path),
