@@ -1,12 +1,12 @@
 //! The learned text model: multinomial logistic regression over hashed word unigrams, word
 //! bigrams and character 4-grams of the normalised text (subject words marked separately),
-//! trained from weighted, labelled examples with AdaGrad and L2. Its temperature is fitted on
-//! out-of-fold predictions (k-fold over the examples), so its probabilities are calibrated on
-//! documents it did not see; rules and model then have equal shares. Stored as JSON
+//! trained from weighted, labelled examples with AdaGrad and L2. Its temperature and its share
+//! against the rules are fitted on out-of-fold predictions (k-fold over the examples), so the
+//! probabilities are calibrated on documents the model did not see. Stored as JSON
 //! (`classifiers/model.json`, versioned) with only the feature buckets that matter. Pure; no I/O
 //! besides load/save.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,6 @@ pub const MODEL_VERSION: u32 = 2;
 const BUCKETS: u32 = 1 << 18;
 /// Folds for the out-of-fold predictions that calibrate the model.
 const FOLDS: usize = 5;
-/// The rules' share in the combined probability; the model has the rest.
-const RULES_SHARE: f32 = 0.5;
 /// Character n-grams are taken from words at least this long ("<wort>" padded).
 const CHAR_GRAM: usize = 4;
 
@@ -55,10 +53,18 @@ pub struct TextModel {
     /// Share of the rules in the combined probability (the model has the rest).
     pub rules_weight: f32,
     pub bias: Vec<f32>,
-    /// bucket → one weight per class.
-    pub weights: BTreeMap<u32, Vec<f32>>,
+    /// bucket → one weight per class (written sorted, so the file is stable).
+    #[serde(serialize_with = "sorted")]
+    pub weights: HashMap<u32, Vec<f32>>,
     /// How it was made: examples and the out-of-fold figures of the combined decision.
     pub trained: TrainingSummary,
+}
+
+fn sorted<S: serde::Serializer>(
+    weights: &HashMap<u32, Vec<f32>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(weights.iter().collect::<BTreeMap<_, _>>())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,10 +83,11 @@ pub struct TrainingSummary {
     pub model_accuracy: f32,
 }
 
-fn hash(s: &str) -> u32 {
-    // FNV-1a: stable across builds and platforms (the model file depends on it).
+/// FNV-1a over the parts as if concatenated: stable across builds and platforms (the model file
+/// depends on it), and no string is built for it.
+fn hash(parts: &[&str]) -> u32 {
     let mut h: u32 = 0x811c9dc5;
-    for b in s.bytes() {
+    for b in parts.iter().flat_map(|p| p.bytes()) {
         h ^= b as u32;
         h = h.wrapping_mul(0x01000193);
     }
@@ -90,6 +97,7 @@ fn hash(s: &str) -> u32 {
 /// Hashed features with their value (binary, scaled to unit length).
 fn features(subject: &str, text: &str) -> Vec<(u32, f32)> {
     let mut buckets = Vec::new();
+    let mut padded = String::new();
     for (prefix, part) in [("s:", subject), ("", text)] {
         let norm = normalise(part);
         let words: Vec<&str> = norm
@@ -97,18 +105,22 @@ fn features(subject: &str, text: &str) -> Vec<(u32, f32)> {
             .filter(|w| w.len() > 1 && !w.chars().all(|c| c.is_ascii_digit()))
             .collect();
         for w in &words {
-            buckets.push(hash(&format!("{prefix}{w}")));
+            buckets.push(hash(&[prefix, w]));
             // Pieces of words: German compounds, inflections and typos share them.
-            let padded: Vec<char> = format!("<{w}>").chars().collect();
-            if padded.len() > CHAR_GRAM + 1 {
-                for gram in padded.windows(CHAR_GRAM) {
-                    let gram: String = gram.iter().collect();
-                    buckets.push(hash(&format!("c:{gram}")));
+            padded.clear();
+            padded.push('<');
+            padded.push_str(w);
+            padded.push('>');
+            let starts: Vec<usize> = padded.char_indices().map(|(i, _)| i).collect();
+            if starts.len() > CHAR_GRAM + 1 {
+                for i in 0..=starts.len() - CHAR_GRAM {
+                    let end = starts.get(i + CHAR_GRAM).copied().unwrap_or(padded.len());
+                    buckets.push(hash(&["c:", &padded[starts[i]..end]]));
                 }
             }
         }
         for pair in words.windows(2) {
-            buckets.push(hash(&format!("{prefix}{} {}", pair[0], pair[1])));
+            buckets.push(hash(&[prefix, pair[0], " ", pair[1]]));
         }
     }
     buckets.sort_unstable();
@@ -141,7 +153,7 @@ type Row = (Vec<(u32, f32)>, usize, f32);
 /// Weights and bias only; what one fold (or the final fit) learns.
 struct Linear {
     bias: Vec<f32>,
-    weights: std::collections::HashMap<u32, Vec<f32>>,
+    weights: HashMap<u32, Vec<f32>>,
 }
 
 impl Linear {
@@ -251,10 +263,10 @@ impl TextModel {
         self.classes.iter().copied().zip(mixed).collect()
     }
 
-    /// Trains on `examples`. The temperature is chosen to minimise the model's out-of-fold log
-    /// loss on the calibrating examples (all, if none is marked), then the model is fitted on
-    /// every example. `rules` gives the rules' probabilities for an example, to report how
-    /// rules, model and both together do out of fold.
+    /// Trains on `examples`. On the out-of-fold predictions of the calibrating examples (all,
+    /// if none is marked) the temperature is chosen to minimise the model's log loss, then the
+    /// rules' share to minimise the combination's (`rules` gives the rules' probabilities for
+    /// an example); then the model is fitted on every example.
     pub fn train(
         examples: &[Example],
         epochs: usize,
@@ -275,7 +287,7 @@ impl TextModel {
         // A document's fold follows from its text, so copies of it stay in one fold.
         let fold_of: Vec<usize> = examples
             .iter()
-            .map(|e| hash(&format!("{}\n{}", e.subject, e.text)) as usize % FOLDS)
+            .map(|e| hash(&[&e.subject, "\n", &e.text]) as usize % FOLDS)
             .collect();
         let mut out_of_fold: Vec<Vec<f32>> = vec![Vec::new(); data.len()];
         for fold in 0..FOLDS {
@@ -307,9 +319,9 @@ impl TextModel {
             scored = (0..data.len()).filter(predicted).collect();
         }
         let total_weight: f32 = scored.iter().map(|i| data[*i].2).sum::<f32>().max(1e-9);
-        // The temperature makes the model's own probabilities honest on documents it did not
-        // see. The rules' share is fixed: the rules were written looking at example mail, so
-        // their out-of-fold figures flatter them and cannot fit it.
+        // First the temperature that makes the model's own probabilities honest on documents it
+        // did not see, then the rules' share that makes the combination honest. Mail the rules
+        // were tuned on must not calibrate (it flatters the rules).
         let log_loss = |temperature: f32| -> f32 {
             scored
                 .iter()
@@ -330,7 +342,23 @@ impl TextModel {
             temperature *= 1.1;
         }
         let (temperature, loss) = best;
-        let rules_weight = RULES_SHARE;
+        let combined_loss = |rules_weight: f32| -> f32 {
+            scored
+                .iter()
+                .map(|&i| {
+                    let (_, y, w) = &data[i];
+                    let learned = softmax(&out_of_fold[i], temperature);
+                    -w * mix(&rule_probabilities[i], rules_weight, &learned)[*y]
+                        .max(1e-6)
+                        .ln()
+                })
+                .sum::<f32>()
+                / total_weight
+        };
+        let rules_weight = (0..=20)
+            .map(|step| step as f32 / 20.0)
+            .min_by(|a, b| combined_loss(*a).total_cmp(&combined_loss(*b)))
+            .unwrap_or(0.5);
         // Weighted share of calibrating examples whose best type is right.
         let accuracy = |decide: &dyn Fn(usize) -> Vec<f32>| -> f32 {
             scored
@@ -350,7 +378,7 @@ impl TextModel {
         let all: Vec<usize> = (0..data.len()).collect();
         let fitted = Linear::fit(&data, &all, k, epochs);
         // Keep the file small: round, and drop weights that no longer matter.
-        let weights: BTreeMap<u32, Vec<f32>> = fitted
+        let weights: HashMap<u32, Vec<f32>> = fitted
             .weights
             .into_iter()
             .map(|(b, w)| (b, w.iter().map(|x| (x * 1000.0).round() / 1000.0).collect()))
