@@ -46,7 +46,7 @@ bench: build
 
 ## Retrain the shipped text model classifiers/model.json (see scripts/train-model.sh).
 model: build
-	scripts/train-model.sh
+	INTAKE=$(INTAKE) scripts/train-model.sh
 
 clean:
 	rm -rf target data inbox

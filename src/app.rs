@@ -294,7 +294,8 @@ impl App {
     ) -> anyhow::Result<(crate::classify::model::TextModel, usize)> {
         use crate::classify::model::{Example, TextModel};
         use crate::classify::{Classifier, DocType};
-        /// A clerk's correction is real mail the system got wrong: it counts as three examples.
+        /// A clerk's correction is real mail the system got wrong: weighted 3. It does not
+        /// calibrate: corrections are only the mistakes, not a fair sample of the mail.
         const CORRECTION_WEIGHT: f32 = 3.0;
         let text = std::fs::read_to_string(labels_file)
             .with_context(|| format!("cannot read {}", labels_file.display()))?;
@@ -321,6 +322,11 @@ impl App {
                 anyhow::bail!("{}: weight must be a number ≥ 0", at());
             }
             let (subject, text) = example_text(&extraction);
+            if subject.trim().is_empty() && text.trim().is_empty() {
+                // A scan: training reads no OCR, and an empty example teaches only the prior.
+                tracing::warn!("{}: no text without OCR; left out of training", at());
+                continue;
+            }
             let (subject, text) = Classifier::model_input(&subject, &text);
             examples.push(Example {
                 subject,
@@ -346,7 +352,7 @@ impl App {
                 text,
                 doc_type,
                 weight: CORRECTION_WEIGHT,
-                calibrate: true,
+                calibrate: false,
             });
         }
         // The model learns what the rules miss: its share is fitted against the rules alone.

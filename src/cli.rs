@@ -496,6 +496,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 model.weights.len(),
                 out.display()
             );
+            if !t.calibrated {
+                eprintln!(
+                    "warning: too few calibrating examples ({}); temperature 1 and equal shares — label more of your own mail",
+                    t.calibration_examples
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { labels, root, json } => {

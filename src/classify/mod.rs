@@ -1,5 +1,6 @@
 //! Document type: rules from `classifiers/<type>.toml` (phrases, patterns, negative terms with
-//! weights) scored over the subject and text, turned into a probability per type, a confidence
+//! weights) scored over the subject (or a letter's heading) and text, combined with the learned
+//! text model ([`model`], `classifiers/model.json`) into a probability per type, a confidence
 //! and an explanation. Below the configured threshold the decision is `unknown` (manual triage).
 //! Takes text; gives a [`Classification`]. Pure after loading; loading validates every file and
 //! names file and line of a problem.
@@ -89,6 +90,8 @@ pub enum ClassifyError {
     },
     #[error(transparent)]
     Model(#[from] model::ModelError),
+    #[error("the built-in text model is unusable: {0} — rebuild it with `make model`")]
+    BuiltInModel(String),
     #[error("classifier directory {path} has no file for type(s): {missing}")]
     Missing { path: PathBuf, missing: String },
 }
@@ -197,11 +200,19 @@ impl Classification {
     }
 }
 
-/// Lower case with umlauts folded (ä→ae, ö→oe, ü→ue, ß→ss), so both spellings match.
+/// Lower case with umlauts folded (ä→ae, ö→oe, ü→ue, ß→ss), so both spellings match. Text in
+/// decomposed form (u + combining diaeresis, as some PDFs and Mac mail have it) is composed
+/// first; soft hyphens and zero-width characters are dropped, so they do not split words.
 pub fn normalise(text: &str) -> String {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    let composed: std::borrow::Cow<str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text.into(),
+        _ => text.nfc().collect::<String>().into(),
+    };
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in composed.chars().flat_map(char::to_lowercase) {
         match c {
+            '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' => {}
             'ä' => out.push_str("ae"),
             'ö' => out.push_str("oe"),
             'ü' => out.push_str("ue"),
@@ -273,11 +284,7 @@ fn built_in_model() -> Result<std::sync::Arc<model::TextModel>, ClassifyError> {
             .map_err(|e| e.to_string())
         })
         .clone()
-        .map_err(|message| ClassifyError::File {
-            file: PathBuf::from("classifiers/model.json"),
-            line: 0,
-            message,
-        })
+        .map_err(ClassifyError::BuiltInModel)
 }
 
 struct Phrase {
@@ -349,8 +356,9 @@ impl Classifier {
         Ok(c)
     }
 
-    /// The rules shipped in the repository's `classifiers/`, built into the binary.
-    pub fn built_in(threshold: f32) -> Result<Classifier, ClassifyError> {
+    /// The rules shipped in the repository's `classifiers/`, built into the binary (without the
+    /// model; [`Classifier::from_config`] adds it).
+    pub fn built_in_rules(threshold: f32) -> Result<Classifier, ClassifyError> {
         let sources: Vec<(PathBuf, String)> = BUILT_IN
             .iter()
             .map(|(name, text)| (PathBuf::from(name), text.to_string()))
@@ -365,7 +373,7 @@ impl Classifier {
     ) -> Result<Classifier, ClassifyError> {
         let mut c = match &config.classifiers_dir {
             Some(dir) => Classifier::load(dir, config.threshold)?,
-            None => Classifier::built_in(config.threshold)?,
+            None => Classifier::built_in_rules(config.threshold)?,
         };
         if config.use_model {
             c.model = match &config.classifiers_dir {
@@ -447,6 +455,12 @@ impl Classifier {
                 }
             }
             for p in &rules.patterns {
+                if !p.weight.is_finite() {
+                    return Err(at(
+                        line_of(text, &p.regex),
+                        format!("pattern {:?}: weight must be a number", p.regex),
+                    ));
+                }
                 let re = Regex::new(&p.regex).map_err(|e| {
                     at(
                         line_of(text, "regex"),
@@ -478,10 +492,10 @@ impl Classifier {
         let subject = subject_or_letter_heading(subject, &text);
         let (rules, mut evidence) = self.rules(&subject, &text);
         let (probabilities, learned) = match &self.model {
-            Some(m) => (
-                m.combine(&rules, &subject, &text),
-                Some(m.predict(&subject, &text)),
-            ),
+            Some(m) => {
+                let learned = m.predict(&subject, &text);
+                (m.combine(&rules, &learned), Some(learned))
+            }
             None => (rules, None),
         };
         let (best, confidence) = probabilities
@@ -596,6 +610,28 @@ const SALUTATIONS: [&str; 8] = [
     "servus",
 ];
 
+/// "Sehr geehrte …", "Hallo …", "Liebe Frau …" — not "Liebe Grüße" (a closing) or "Halloween".
+fn is_salutation(line: &str) -> bool {
+    let folded = normalise(line.trim_start());
+    let closing = [
+        "liebe gruess",
+        "lieben gruess",
+        "lieber gruss",
+        "liebe gruss",
+    ];
+    if closing.iter().any(|c| folded.starts_with(c)) {
+        return false;
+    }
+    SALUTATIONS.iter().any(|s| {
+        folded.starts_with(s)
+            && (s.ends_with(' ')
+                || !folded[s.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric))
+    })
+}
+
 /// A letter has no e-mail subject, but its heading (the "Betreff", labelled or not — DIN 5008
 /// puts it unlabelled above the salutation) says what it is about just as well. Returns the
 /// subject if there is one, else the heading: a `Betreff:` line, or the (at most three) lines
@@ -616,10 +652,7 @@ fn subject_or_letter_heading(subject: &str, text: &str) -> String {
             }
         }
     }
-    let Some(salutation) = lines.iter().position(|l| {
-        let folded = normalise(l.trim_start());
-        SALUTATIONS.iter().any(|s| folded.starts_with(s))
-    }) else {
+    let Some(salutation) = lines.iter().position(|l| is_salutation(l)) else {
         return String::new();
     };
     let above: Vec<&str> = lines[..salutation]
@@ -704,6 +737,23 @@ mod tests {
             subject_or_letter_heading("", letter),
             "Vertrag HR 123 456 Neue Anschrift"
         );
+        // Any case; "Betr.:" too.
+        assert_eq!(
+            subject_or_letter_heading("", "BETREFF: Umzug\nSehr geehrte"),
+            "Umzug"
+        );
+        assert_eq!(
+            subject_or_letter_heading("", "Betr.: Neue IBAN\nHallo,"),
+            "Neue IBAN"
+        );
+        // A closing is no salutation: no heading is taken from above "Liebe Grüße".
+        assert_eq!(
+            subject_or_letter_heading("", "Bitte kündigen Sie.\n\nLiebe Grüße\nAnna"),
+            ""
+        );
+        assert!(!is_salutation("Halloween-Party"));
+        assert!(is_salutation("Hallo,"));
+        assert!(is_salutation("Liebe Frau Schmidt,"));
         // No salutation, no heading.
         assert_eq!(
             subject_or_letter_heading("", "Rechnung\nPosition 1  20,00 EUR"),
@@ -746,8 +796,15 @@ mod tests {
     }
 
     #[test]
+    fn decomposed_umlauts_and_soft_hyphens_do_not_split_words() {
+        assert_eq!(normalise("Ku\u{308}ndigung"), "kuendigung");
+        assert_eq!(normalise("Wasser\u{ad}schaden"), "wasserschaden");
+        assert_eq!(normalise("Kün\u{200b}digung"), "kuendigung");
+    }
+
+    #[test]
     fn built_in_rules_are_the_shipped_files() {
-        let a = Classifier::built_in(0.5).unwrap();
+        let a = Classifier::built_in_rules(0.5).unwrap();
         let b = shipped();
         assert_eq!(a.phrases.len(), b.phrases.len());
     }

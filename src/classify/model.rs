@@ -18,6 +18,8 @@ pub const MODEL_VERSION: u32 = 2;
 const BUCKETS: u32 = 1 << 18;
 /// Folds for the out-of-fold predictions that calibrate the model.
 const FOLDS: usize = 5;
+/// Calibrating examples must weigh at least this much to fit temperature and share on.
+const MIN_CALIBRATION_WEIGHT: f32 = 30.0;
 /// Character n-grams are taken from words at least this long ("<wort>" padded).
 const CHAR_GRAM: usize = 4;
 
@@ -25,8 +27,8 @@ const CHAR_GRAM: usize = 4;
 pub enum ModelError {
     #[error("model file {path}: {message}")]
     File { path: String, message: String },
-    #[error("model file {path} has version {found}; this intake reads version {MODEL_VERSION} — run `intake train` again")]
-    Version { path: String, found: u32 },
+    #[error("model file {path} has version {found}; this intake reads version {MODEL_VERSION} — run `intake train` again (`make model` for the shipped one)")]
+    Version { path: String, found: u64 },
     #[error("no training examples")]
     Empty,
 }
@@ -37,7 +39,8 @@ pub struct Example {
     pub subject: String,
     pub text: String,
     pub doc_type: DocType,
-    /// How much it counts in training and calibration (1 = one document).
+    /// How much it counts in training and calibration: its gradient and its log loss are
+    /// scaled by it (1 = one document).
     pub weight: f32,
     /// Whether its out-of-fold prediction calibrates the model. False for examples the rules
     /// were tuned on: there the rules look better than they are on new mail.
@@ -73,13 +76,16 @@ pub struct TrainingSummary {
     pub folds: usize,
     /// Examples whose out-of-fold predictions fitted the temperature and the rules' share.
     pub calibration_examples: usize,
+    /// False when they weighed less than the minimum: then the temperature is 1 and the
+    /// shares are equal.
+    #[serde(default)]
+    pub calibrated: bool,
     /// Out-of-fold accuracy of the best type (rules and model combined), weighted.
     pub out_of_fold_accuracy: f32,
     /// Out-of-fold log loss of the model alone on the true type, weighted.
     pub out_of_fold_log_loss: f32,
     /// Out-of-fold accuracy of the rules alone and of the model alone, for comparison.
     pub rules_accuracy: f32,
-    #[serde(default)]
     pub model_accuracy: f32,
 }
 
@@ -218,8 +224,7 @@ impl Linear {
 
 /// Rules and model mixed at the rules' share. Where the rules found no evidence (their "no type"
 /// mass), they abstain: that part of their share follows the model too. So a document the rules
-/// know nothing about gets the model's own calibrated probabilities, and one where both agree
-/// gets more confidence than either alone.
+/// know nothing about gets the model's own calibrated probabilities.
 fn mix(rules: &[f32], rules_weight: f32, learned: &[f32]) -> Vec<f32> {
     let abstain = (1.0 - rules.iter().sum::<f32>()).clamp(0.0, 1.0);
     rules
@@ -245,28 +250,28 @@ impl TextModel {
         self.classes.iter().copied().zip(p).collect()
     }
 
-    /// The rules' probabilities combined with the model's at the fitted share.
+    /// The rules' probabilities combined with the model's ([`TextModel::predict`]) at the
+    /// fitted share.
     pub fn combine(
         &self,
         rules: &BTreeMap<DocType, f32>,
-        subject: &str,
-        text: &str,
+        learned: &BTreeMap<DocType, f32>,
     ) -> BTreeMap<DocType, f32> {
-        let learned = self.predict(subject, text);
         let by_class = |m: &BTreeMap<DocType, f32>| -> Vec<f32> {
             self.classes
                 .iter()
                 .map(|c| m.get(c).copied().unwrap_or(0.0))
                 .collect()
         };
-        let mixed = mix(&by_class(rules), self.rules_weight, &by_class(&learned));
+        let mixed = mix(&by_class(rules), self.rules_weight, &by_class(learned));
         self.classes.iter().copied().zip(mixed).collect()
     }
 
-    /// Trains on `examples`. On the out-of-fold predictions of the calibrating examples (all,
-    /// if none is marked) the temperature is chosen to minimise the model's log loss, then the
-    /// rules' share to minimise the combination's (`rules` gives the rules' probabilities for
-    /// an example); then the model is fitted on every example.
+    /// Trains on `examples`. On the out-of-fold predictions of the calibrating examples the
+    /// temperature is chosen to minimise the model's log loss, then the rules' share to
+    /// minimise the combination's (`rules` gives the rules' probabilities for an example);
+    /// then the model is fitted on every example. Too few calibrating examples: temperature 1,
+    /// equal shares, `trained.calibrated` false.
     pub fn train(
         examples: &[Example],
         epochs: usize,
@@ -311,14 +316,11 @@ impl TextModel {
                     .collect()
             })
             .collect();
-        let predicted = |i: &usize| !out_of_fold[*i].is_empty();
-        let mut scored: Vec<usize> = (0..data.len())
-            .filter(|i| predicted(i) && examples[*i].calibrate)
+        let scored: Vec<usize> = (0..data.len())
+            .filter(|i| !out_of_fold[*i].is_empty() && examples[*i].calibrate)
             .collect();
-        if scored.is_empty() {
-            scored = (0..data.len()).filter(predicted).collect();
-        }
-        let total_weight: f32 = scored.iter().map(|i| data[*i].2).sum::<f32>().max(1e-9);
+        let calibration_weight: f32 = scored.iter().map(|i| data[*i].2).sum();
+        let total_weight = calibration_weight.max(1e-9);
         // First the temperature that makes the model's own probabilities honest on documents it
         // did not see, then the rules' share that makes the combination honest. Mail the rules
         // were tuned on must not calibrate (it flatters the rules).
@@ -332,9 +334,12 @@ impl TextModel {
                 .sum::<f32>()
                 / total_weight
         };
+        // Too little to fit on (a handful of corrections, or nothing marked to calibrate): the
+        // neutral temperature and equal shares, and the summary says so.
+        let calibrated = calibration_weight >= MIN_CALIBRATION_WEIGHT;
         let mut best = (1.0f32, f32::MAX);
         let mut temperature = 0.01f32;
-        while temperature <= 16.0 {
+        while calibrated && temperature <= 16.0 {
             let l = log_loss(temperature);
             if l < best.1 {
                 best = (temperature, l);
@@ -355,10 +360,13 @@ impl TextModel {
                 .sum::<f32>()
                 / total_weight
         };
-        let rules_weight = (0..=20)
-            .map(|step| step as f32 / 20.0)
-            .min_by(|a, b| combined_loss(*a).total_cmp(&combined_loss(*b)))
-            .unwrap_or(0.5);
+        let rules_weight = match calibrated {
+            true => (0..=20)
+                .map(|step| step as f32 / 20.0)
+                .min_by(|a, b| combined_loss(*a).total_cmp(&combined_loss(*b)))
+                .unwrap_or(0.5),
+            false => 0.5,
+        };
         // Weighted share of calibrating examples whose best type is right.
         let accuracy = |decide: &dyn Fn(usize) -> Vec<f32>| -> f32 {
             scored
@@ -396,7 +404,8 @@ impl TextModel {
                 folds: FOLDS,
                 calibration_examples: scored.len(),
                 out_of_fold_accuracy: combined,
-                out_of_fold_log_loss: if scored.is_empty() { 0.0 } else { loss },
+                calibrated,
+                out_of_fold_log_loss: if calibrated { loss } else { 0.0 },
                 rules_accuracy,
                 model_accuracy,
             },
@@ -412,22 +421,56 @@ impl TextModel {
         TextModel::parse(&text, &path.display().to_string())
     }
 
-    /// From the JSON text of a model file; `origin` names it in errors.
+    /// From the JSON text of a model file; `origin` names it in errors. The version is checked
+    /// first, then the whole file, then that its numbers make sense.
     pub fn parse(text: &str, origin: &str) -> Result<TextModel, ModelError> {
         let err = |message: String| ModelError::File {
             path: origin.to_string(),
             message,
         };
-        let version: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
-        let found = version["version"].as_u64().unwrap_or(0) as u32;
-        if found != MODEL_VERSION {
+        #[derive(Deserialize)]
+        struct Version {
+            #[serde(default)]
+            version: u64,
+        }
+        let found: Version = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
+        if found.version != u64::from(MODEL_VERSION) {
             return Err(ModelError::Version {
                 path: origin.to_string(),
-                found,
+                found: found.version,
             });
         }
-        serde_json::from_value(version).map_err(|e| err(e.to_string()))
+        let model: TextModel = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
+        model.check().map_err(err)?;
+        Ok(model)
+    }
+
+    /// Every row as long as the class list, every number finite, temperature above 0, share
+    /// in [0, 1], no class twice.
+    fn check(&self) -> Result<(), String> {
+        let k = self.classes.len();
+        let unique: std::collections::BTreeSet<&DocType> = self.classes.iter().collect();
+        if k == 0 || unique.len() != k {
+            return Err("classes must be listed once each".into());
+        }
+        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+            return Err(format!("temperature {} must be above 0", self.temperature));
+        }
+        if !(0.0..=1.0).contains(&self.rules_weight) {
+            return Err(format!(
+                "rules_weight {} must be in [0, 1]",
+                self.rules_weight
+            ));
+        }
+        let rows = std::iter::once((&0u32, &self.bias)).chain(self.weights.iter());
+        for (bucket, row) in rows {
+            if row.len() != k || row.iter().any(|x| !x.is_finite()) {
+                return Err(format!(
+                    "weights of bucket {bucket} must be {k} finite numbers"
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
@@ -436,7 +479,10 @@ impl TextModel {
             message,
         };
         let text = serde_json::to_string(self).map_err(|e| err(e.to_string()))?;
-        std::fs::write(path, text).map_err(|e| err(e.to_string()))
+        // Written beside it and renamed: a crash never leaves half a model behind.
+        let partial = path.with_extension("json.partial");
+        std::fs::write(&partial, text).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&partial, path).map_err(|e| err(e.to_string()))
     }
 }
 
@@ -454,29 +500,130 @@ mod tests {
         }
     }
 
-    /// Only examples marked to calibrate fit the temperature (the rest may be easier than real
-    /// mail); with none marked, all do.
+    /// Texts of made-up words: nothing to learn from but the words themselves.
+    fn noise(n: usize, seed: u64) -> Vec<Example> {
+        let mut x = seed;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        (0..n)
+            .map(|_| {
+                let words: Vec<String> = (0..12).map(|_| format!("w{}", next() % 5000)).collect();
+                let t = if next() % 2 == 0 {
+                    DocType::Claim
+                } else {
+                    DocType::Cancellation
+                };
+                ex("", &words.join(" "), t)
+            })
+            .collect()
+    }
+
+    /// Out-of-fold means out of fold: on labels that are noise, the model cannot beat chance
+    /// by much (in-sample predictions would be near 1.0).
+    #[test]
+    fn out_of_fold_predictions_do_not_leak() {
+        let m = TextModel::train(&noise(200, 7), 6, |_| BTreeMap::new()).unwrap();
+        assert!(m.trained.model_accuracy < 0.7, "{:?}", m.trained);
+    }
+
+    /// Only examples marked to calibrate fit the temperature; without enough of them the
+    /// model is left neutral and says so.
     #[test]
     fn only_calibrating_examples_fit_the_temperature() {
-        let mut examples = Vec::new();
-        for i in 0..30 {
-            for (text, t) in [
-                ("Ich kündige den Vertrag", DocType::Cancellation),
-                ("Mein Auto wurde beim Unfall beschädigt", DocType::Claim),
-            ] {
+        let mut clean = Vec::new();
+        for i in 0..40 {
+            clean.push(ex(
+                "",
+                &format!("Ich kündige den Vertrag {i}"),
+                DocType::Cancellation,
+            ));
+            clean.push(ex(
+                "",
+                &format!("Mein Auto hatte einen Unfall {i}"),
+                DocType::Claim,
+            ));
+        }
+        let noisy = noise(80, 3);
+        let train = |clean_calibrates: bool, noisy_calibrates: bool| {
+            let mut examples = Vec::new();
+            for e in &clean {
                 examples.push(Example {
-                    calibrate: i % 3 == 0,
-                    ..ex("", &format!("{text} {i}"), t)
+                    calibrate: clean_calibrates,
+                    ..e.clone()
                 });
             }
+            for e in &noisy {
+                examples.push(Example {
+                    calibrate: noisy_calibrates,
+                    ..e.clone()
+                });
+            }
+            TextModel::train(&examples, 4, |_| BTreeMap::new()).unwrap()
+        };
+        let on_clean = train(true, false);
+        let on_noise = train(false, true);
+        assert!(on_clean.trained.calibrated);
+        assert_eq!(on_clean.trained.calibration_examples, 80);
+        // Sure where it is right, flattened where the labels are noise.
+        assert!(
+            on_noise.temperature > 2.0 * on_clean.temperature,
+            "{} vs {}",
+            on_noise.temperature,
+            on_clean.temperature
+        );
+        let neither = train(false, false);
+        assert!(!neither.trained.calibrated);
+        assert_eq!(neither.temperature, 1.0);
+        assert_eq!(neither.rules_weight, 0.5);
+    }
+
+    /// The rules' share follows how much the rules are worth out of fold.
+    #[test]
+    fn the_rules_share_is_fitted() {
+        // The model can learn nothing from these texts.
+        let examples = noise(120, 11);
+        let truth: std::collections::HashMap<String, DocType> = examples
+            .iter()
+            .map(|e| (e.text.clone(), e.doc_type))
+            .collect();
+        let other = |t: DocType| match t {
+            DocType::Claim => DocType::Cancellation,
+            _ => DocType::Claim,
+        };
+        let right =
+            TextModel::train(&examples, 4, |e| BTreeMap::from([(truth[&e.text], 0.9)])).unwrap();
+        assert!(right.rules_weight >= 0.8, "{}", right.rules_weight);
+        let wrong = TextModel::train(&examples, 4, |e| {
+            BTreeMap::from([(other(truth[&e.text]), 0.9)])
+        })
+        .unwrap();
+        assert!(wrong.rules_weight <= 0.1, "{}", wrong.rules_weight);
+    }
+
+    #[test]
+    fn training_is_reproducible_and_odd_files_are_refused() {
+        let examples = noise(60, 5);
+        let a = TextModel::train(&examples, 3, |_| BTreeMap::new()).unwrap();
+        let b = TextModel::train(&examples, 3, |_| BTreeMap::new()).unwrap();
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, serde_json::to_string(&b).unwrap());
+        assert!(TextModel::parse(&json, "t").is_ok());
+        for (field, bad) in [
+            ("temperature", serde_json::json!(0.0)),
+            ("rules_weight", serde_json::json!(1.5)),
+            ("bias", serde_json::json!([0.0, 1.0])),
+        ] {
+            let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            v[field] = bad;
+            let err = TextModel::parse(&v.to_string(), "t")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("model file t"), "{field}: {err}");
         }
-        let m = TextModel::train(&examples, 3, |_| BTreeMap::new()).unwrap();
-        assert_eq!(m.trained.calibration_examples, 20);
-        for e in &mut examples {
-            e.calibrate = false;
-        }
-        let m = TextModel::train(&examples, 3, |_| BTreeMap::new()).unwrap();
-        assert_eq!(m.trained.calibration_examples, 60);
     }
 
     #[test]
@@ -515,19 +662,17 @@ mod tests {
             back.predict("", "hiermit kündige ich"),
             m.predict("", "hiermit kündige ich")
         );
-        // Rules that know nothing get little say.
-        assert!(m.rules_weight < 0.5, "{}", m.rules_weight);
         // Where the rules abstain, the combination is the model's own probability; where they
         // are sure of another type, they have their share of the say.
         let mut m = m;
         m.rules_weight = 0.5;
         let text = "hiermit kündige ich meinen Vertrag";
         let alone = m.predict("", text);
-        let abstaining = m.combine(&BTreeMap::new(), "", text);
+        let abstaining = m.combine(&BTreeMap::new(), &alone);
         for t in DocType::ALL {
             assert!((alone[&t] - abstaining[&t]).abs() < 1e-6, "{t}");
         }
-        let disagreeing = m.combine(&BTreeMap::from([(DocType::Claim, 0.99)]), "", text);
+        let disagreeing = m.combine(&BTreeMap::from([(DocType::Claim, 0.99)]), &alone);
         assert!(disagreeing[&DocType::Claim] > alone[&DocType::Claim] + 0.4);
         assert!(disagreeing[&DocType::Cancellation] < alone[&DocType::Cancellation] - 0.4);
         std::fs::write(&path, r#"{"version": 0}"#).unwrap();

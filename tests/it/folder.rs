@@ -73,6 +73,12 @@ fn dropped_mail_and_pdf_are_archived_searchable_and_exported() {
         .unwrap();
     assert_eq!(mail["source"]["subject"], "Wasserschaden in der Küche");
     assert_eq!(mail["media_type"], "message/rfc822");
+    // Why the type: the rules that decided and the text model's say.
+    let why = mail["doc_type_explanation"].as_str().expect("explained");
+    assert!(
+        why.contains("wasserschaden") && why.contains("text model"),
+        "{why}"
+    );
     // The attachment is its own document, linked to its e-mail.
     let attachment = docs
         .iter()

@@ -234,6 +234,28 @@ fn clerks_claim_reassign_correct_and_finish_tasks() {
     let bad = env.run(&["tasks", "correct", &id, "--type", "boat"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a document type"));
+
+    // The correction is training data: `intake train` takes it with the labelled files.
+    std::fs::write(
+        env.path("labels.jsonl"),
+        "{\"file\": \"mail/01-address-change-plain-utf8.eml\", \"doc_type\": \"address_change\", \"customer_id\": null}\n",
+    )
+    .unwrap();
+    let out = env.run(&[
+        "train",
+        "--labels",
+        "labels.jsonl",
+        "--root",
+        samples().to_str().unwrap(),
+        "--out",
+        "model.json",
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("trained on 2 example(s) (1 from corrections)"),
+        "{said}"
+    );
 }
 
 #[test]
