@@ -298,6 +298,14 @@ pub enum UsersAction {
         #[arg(long)]
         json: bool,
     },
+    /// Remove a user: their sessions end at once, their claimed tasks go back to open; the read
+    /// log keeps their name
+    Remove {
+        name: String,
+        /// Who removes them (recorded on released tasks)
+        #[arg(long, env = "USER", default_value = "admin")]
+        user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -907,6 +915,22 @@ fn users(app: &App, action: UsersAction) -> anyhow::Result<ExitCode> {
                     String::new()
                 } else {
                     format!(": {}", user.departments.join(", "))
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        UsersAction::Remove { name, user } => {
+            let Some(released) = app.access.remove_user(&name, &user)? else {
+                anyhow::bail!("no user {name:?}");
+            };
+            let ids: Vec<String> = released.iter().map(|t| t.0.to_string()).collect();
+            eprintln!(
+                "removed user {name}; {} claimed task(s) back to open{}",
+                ids.len(),
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", ids.join(", "))
                 }
             );
             Ok(ExitCode::SUCCESS)

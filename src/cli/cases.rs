@@ -275,6 +275,22 @@ pub fn print_task(out: &mut impl Write, t: &Task) -> std::io::Result<()> {
     if let Some(a) = &t.assignee {
         writeln!(out, "  assignee: {a}")?;
     }
+    if let Some(history) = t.history.as_ref().filter(|h| !h.is_empty()) {
+        writeln!(out, "\nHistory")?;
+        for e in history {
+            writeln!(
+                out,
+                "  {}  {:<10} {}{}",
+                e.at.format("%Y-%m-%d %H:%M"),
+                e.action,
+                e.actor,
+                e.detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            )?;
+        }
+    }
     if !t.case.steps.is_empty() {
         writeln!(out, "\nSteps")?;
         for (i, s) in t.case.steps.iter().enumerate() {

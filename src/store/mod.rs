@@ -293,6 +293,18 @@ pub struct Task {
     /// Case, impulses and process steps.
     #[serde(flatten)]
     pub case: crate::cases::TaskCaseInfo,
+    /// Who did what to the task, oldest first; only when one task is asked for (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<TaskEvent>>,
+}
+
+/// One entry of a task's history: claim, done, reassign, correct, step, impulse, release, …
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub detail: Option<String>,
 }
 
 /// A clerk's action on a task.
@@ -445,6 +457,10 @@ pub struct QueueStats {
 pub trait AccessStore: Send + Sync {
     /// Adds the user or replaces role, departments, permissions and password. True if new.
     fn upsert_user(&self, user: &User, password_hash: &str) -> Result<bool, StoreError>;
+    /// Removes the user and ends their sessions; their claimed tasks go back to open in their
+    /// queues (recorded as `release` by `actor`). The read log keeps their name. Returns the
+    /// released tasks, or None if there was no such user.
+    fn remove_user(&self, name: &str, actor: &str) -> Result<Option<Vec<TaskId>>, StoreError>;
     /// The user and their password hash.
     fn user(&self, name: &str) -> Result<Option<(User, String)>, StoreError>;
     fn users(&self) -> Result<Vec<User>, StoreError>;

@@ -12,7 +12,7 @@ use super::{
     CaseContent, CasePart, ChildDocument, Contract, Customer, CustomerFile, DocumentRow,
     DocumentUnderstanding, ExtractionRecord, ImapFolderState, ImapMessage, ImapPrevious,
     IndexRecord, NewReceipt, NewTask, PartContent, PartRef, Receipt, Rendition, Store, StoreError,
-    Task, TaskChange, TaskError, TimelineEntry, Understanding,
+    Task, TaskChange, TaskError, TaskEvent, TimelineEntry, Understanding,
 };
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
@@ -208,6 +208,8 @@ CREATE TABLE index_pending (root_id INTEGER PRIMARY KEY);
 "#,
     // Cases across channels, impulses and process steps on tasks (issue 7).
     cases::MIGRATION,
+    // A task's history is read per task.
+    "CREATE INDEX task_events_task ON task_events(task_id, id);",
 ];
 
 pub struct SqliteStore {
@@ -299,10 +301,11 @@ fn row_to_task(row: &Row) -> rusqlite::Result<Task> {
             health_data: row.get("health_data")?,
         },
         case: cases::task_case_info(row)?,
+        history: None,
     })
 }
 
-fn task_event(
+pub(super) fn task_event(
     tx: &Transaction,
     id: TaskId,
     actor: &str,
@@ -1257,13 +1260,29 @@ impl Store for SqliteStore {
 
     fn task(&self, id: TaskId) -> Result<Task, StoreError> {
         let conn = self.lock();
-        conn.query_row(
-            "SELECT * FROM tasks WHERE id = ?1",
-            params![id.0],
-            row_to_task,
-        )
-        .optional()?
-        .ok_or(StoreError::TaskNotFound(id))
+        let mut task = conn
+            .query_row(
+                "SELECT * FROM tasks WHERE id = ?1",
+                params![id.0],
+                row_to_task,
+            )
+            .optional()?
+            .ok_or(StoreError::TaskNotFound(id))?;
+        let history = conn
+            .prepare_cached(
+                "SELECT at, actor, action, detail FROM task_events WHERE task_id = ?1 ORDER BY id",
+            )?
+            .query_map(params![id.0], |r| {
+                Ok(TaskEvent {
+                    at: parse_time(&r.get::<_, String>(0)?),
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    detail: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        task.history = Some(history);
+        Ok(task)
     }
 
     fn change_task(&self, id: TaskId, change: &TaskChange, actor: &str) -> Result<Task, TaskError> {

@@ -1040,3 +1040,74 @@ fn cases_steps_impulses_retention_and_retry_through_the_api() {
         "still broken, recorded anew"
     );
 }
+
+/// Removing a user ends their sessions at once and hands their claimed tasks back; the read log
+/// keeps their name.
+#[test]
+fn a_removed_user_is_logged_out_and_their_claimed_tasks_reopen() {
+    let env = Env::with_sample_customers("");
+    env.add_user("admin", "admin", &[]);
+    env.add_user("erika", "clerk", &["--department", "schaden"]);
+    let (_serve, base) = env.serve_web();
+    let api = Api::new(&base);
+    let (admin, erika) = (api.login("admin"), api.login("erika"));
+    let claim_pdf = std::fs::read(samples().join("letters/claim.pdf")).unwrap();
+    let r = api.upload(&admin, &[("claim.pdf", claim_pdf)]);
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let doc = r.json::<Value>().unwrap()["documents"][0]["id"]
+        .as_i64()
+        .unwrap();
+    api.wait_routed(&admin, doc);
+    let task = d_task(&api, &admin, doc);
+    let r = api.post(&erika, &format!("/api/tasks/{task}/claim"), json!({}));
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().unwrap());
+    assert_eq!(
+        api.get(&erika, &format!("/api/documents/{doc}")).status(),
+        StatusCode::OK
+    );
+
+    let out = env.run(&["users", "remove", "erika", "--user", "admin"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("1 claimed task(s) back to open: {task}")),
+        "{said}"
+    );
+    // The session is gone, and so is the login.
+    assert_eq!(
+        api.get(&erika, "/api/me").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = api
+        .http
+        .post(format!("{base}/api/login"))
+        .json(&json!({"user": "erika", "password": "geheim1234"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // The task is open again, with the release in its history.
+    let t: Value = api
+        .get(&admin, &format!("/api/tasks/{task}"))
+        .json()
+        .unwrap();
+    assert_eq!(t["status"], "open", "{t}");
+    assert!(t["assignee"].is_null(), "{t}");
+    let db = rusqlite::Connection::open(env.path("data/intake.sqlite3")).unwrap();
+    let (actor, detail): (String, String) = db
+        .query_row(
+            "SELECT actor, detail FROM task_events WHERE task_id = ?1 AND action = 'release'",
+            [task],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (actor.as_str(), detail.as_str()),
+        ("admin", "user erika removed")
+    );
+    // Who read what stays on record.
+    let reads = env.ok(&["reads", "--document", &doc.to_string()]);
+    assert!(reads.contains("erika"), "{reads}");
+    assert!(!env.ok(&["users", "list"]).contains("erika"));
+    let again = env.run(&["users", "remove", "erika"]);
+    assert!(!again.status.success());
+}

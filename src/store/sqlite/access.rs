@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{event, json, now, SqliteStore, DOCUMENT_SELECT};
-use crate::model::{DocStatus, DocumentId};
+use crate::model::{DocStatus, DocumentId, TaskId};
 use crate::store::{
     AccessStore, DocumentAccess, DocumentRead, DocumentRow, QueueStats, StoreError,
 };
@@ -69,6 +69,30 @@ impl AccessStore for SqliteStore {
             )?;
         }
         Ok(existed.is_none())
+    }
+
+    fn remove_user(&self, name: &str, actor: &str) -> Result<Option<Vec<TaskId>>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        if tx.execute("DELETE FROM users WHERE name = ?1", params![name])? == 0 {
+            return Ok(None);
+        }
+        tx.execute("DELETE FROM sessions WHERE user_name = ?1", params![name])?;
+        let claimed: Vec<TaskId> = tx
+            .prepare("SELECT id FROM tasks WHERE status = 'claimed' AND assignee = ?1 ORDER BY id")?
+            .query_map(params![name], |r| Ok(TaskId(r.get(0)?)))?
+            .collect::<Result<_, _>>()?;
+        let at = now();
+        for id in &claimed {
+            tx.execute(
+                "UPDATE tasks SET status = 'open', assignee = NULL, updated_at = ?2 WHERE id = ?1",
+                params![id.0, at],
+            )?;
+            let detail = format!("user {name} removed");
+            super::task_event(&tx, *id, actor, "release", Some(&detail))?;
+        }
+        tx.commit()?;
+        Ok(Some(claimed))
     }
 
     fn user(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
