@@ -305,6 +305,22 @@ fn row_to_task(row: &Row) -> rusqlite::Result<Task> {
     })
 }
 
+/// Who did what to a task, oldest first.
+fn task_history(conn: &Connection, id: TaskId) -> rusqlite::Result<Vec<TaskEvent>> {
+    conn.prepare_cached(
+        "SELECT at, actor, action, detail FROM task_events WHERE task_id = ?1 ORDER BY id",
+    )?
+    .query_map(params![id.0], |r| {
+        Ok(TaskEvent {
+            at: parse_time(&r.get::<_, String>(0)?),
+            actor: r.get(1)?,
+            action: r.get(2)?,
+            detail: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
 pub(super) fn task_event(
     tx: &Transaction,
     id: TaskId,
@@ -1268,19 +1284,7 @@ impl Store for SqliteStore {
             )
             .optional()?
             .ok_or(StoreError::TaskNotFound(id))?;
-        let history = conn
-            .prepare_cached(
-                "SELECT at, actor, action, detail FROM task_events WHERE task_id = ?1 ORDER BY id",
-            )?
-            .query_map(params![id.0], |r| {
-                Ok(TaskEvent {
-                    at: parse_time(&r.get::<_, String>(0)?),
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    detail: r.get(3)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let history = task_history(&conn, id)?;
         task.history = Some(history);
         Ok(task)
     }
@@ -1474,12 +1478,15 @@ impl Store for SqliteStore {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let tasks = conn
+        let mut tasks = conn
             .prepare_cached(
                 "SELECT * FROM tasks WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
             )?
             .query_map(params![customer_id], row_to_task)?
             .collect::<Result<Vec<_>, _>>()?;
+        for t in &mut tasks {
+            t.history = Some(task_history(&conn, t.id)?);
+        }
         Ok(Some(CustomerFile {
             customer,
             contracts,

@@ -470,6 +470,17 @@ fn task_box(task: &Task, queues: &[String]) -> Markup {
                 } }
             }
             (task_actions(task, queues))
+            @if let Some(history) = task.history.as_ref().filter(|h| !h.is_empty()) {
+                details.history {
+                    summary { "Verlauf" }
+                    ul { @for e in history {
+                        li {
+                            (when(e.at)) " · " (history_label(&e.action)) " · " (e.actor)
+                            @if let Some(d) = &e.detail { " " span.reason { "(" (d) ")" } }
+                        }
+                    } }
+                }
+            }
             details {
                 summary { "Korrigieren" }
                 form method="post" action={"/aufgaben/" (task.id) "/correct"} {
@@ -484,6 +495,19 @@ fn task_box(task: &Task, queues: &[String]) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// German words for the recorded task actions.
+fn history_label(action: &str) -> &str {
+    match action {
+        "created" => "angelegt",
+        "claim" => "übernommen",
+        "done" => "erledigt",
+        "reassign" => "weitergeleitet",
+        "correct" => "korrigiert",
+        "release" => "freigegeben",
+        other => other,
     }
 }
 

@@ -203,6 +203,15 @@ fn a_clerk_uploads_finds_opens_and_finishes_a_letter_in_chromium() {
         assert!(body_text(&c).await.contains("in Bearbeitung (erika)"));
         click_through(&c, "ol.steps li:first-child button").await;
         c.find(Locator::Css("ol.steps li.done:first-child")).await.unwrap();
+        // The task's history names who took it.
+        let history = c
+            .find(Locator::Css("details.history"))
+            .await
+            .unwrap()
+            .html(false)
+            .await
+            .unwrap();
+        assert!(history.contains("übernommen") && history.contains("erika"), "{history}");
         c.goto(&format!("{base}/koerbe/schaden")).await.unwrap();
         assert!(body_text(&c).await.contains("in Bearbeitung (erika)"));
         shot(&c, "07-queue.png").await;
