@@ -772,11 +772,6 @@ fn tasks_command(app: &App, action: TasksAction) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            if let Some(c) = &customer {
-                if app.store.customer_file(c)?.is_none() {
-                    anyhow::bail!("--customer {c:?} is not a known customer");
-                }
-            }
             anyhow::ensure!(
                 doc_type.is_some() || customer.is_some(),
                 "give --type and/or --customer"

@@ -488,8 +488,7 @@ impl Classifier {
     }
 
     pub fn classify(&self, subject: &str, text: &str) -> Classification {
-        let text = own_words(text);
-        let subject = subject_or_letter_heading(subject, &text);
+        let (subject, text) = Classifier::model_input(subject, text);
         let (rules, mut evidence) = self.rules(&subject, &text);
         let (probabilities, learned) = match &self.model {
             Some(m) => {
@@ -518,8 +517,7 @@ impl Classifier {
     /// The rules' probabilities alone, as [`Classifier::classify`] computes them before the
     /// model has its say (what the model is trained to complement).
     pub fn rule_probabilities(&self, subject: &str, text: &str) -> BTreeMap<DocType, f32> {
-        let text = own_words(text);
-        let subject = subject_or_letter_heading(subject, &text);
+        let (subject, text) = Classifier::model_input(subject, text);
         self.rules(&subject, &text).0
     }
 

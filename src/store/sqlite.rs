@@ -1301,6 +1301,26 @@ impl Store for SqliteStore {
             .optional()
             .map_err(StoreError::from)?
             .ok_or(TaskError::NotFound(id))?;
+        if let TaskChange::Correct {
+            customer_id: Some(c),
+            ..
+        } = change
+        {
+            let known = tx
+                .query_row(
+                    "SELECT 1 FROM customers WHERE customer_id = ?1",
+                    params![c],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(StoreError::from)?;
+            if known.is_none() {
+                return Err(TaskError::Invalid {
+                    id,
+                    message: format!("customer {c:?} is not a known customer"),
+                });
+            }
+        }
         let at = now();
         let invalid = |action| TaskError::InvalidTransition {
             id,

@@ -234,6 +234,9 @@ fn clerks_claim_reassign_correct_and_finish_tasks() {
     let bad = env.run(&["tasks", "correct", &id, "--type", "boat"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a document type"));
+    let unknown = env.run(&["tasks", "correct", &id, "--customer", "K-999999"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not a known customer"));
 
     // The correction is training data: `intake train` takes it with the labelled files.
     std::fs::write(

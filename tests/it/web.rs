@@ -439,6 +439,13 @@ fn api_enforces_login_departments_and_health_data_in_reads_and_search() {
         .status(),
         StatusCode::BAD_REQUEST
     );
+    let r = api.post(
+        &erika,
+        &format!("/api/tasks/{claim_task}/correct"),
+        json!({"customer": "K-999999"}),
+    );
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().unwrap().contains("not a known customer"));
     assert_eq!(
         api.post(
             &erika,
