@@ -34,7 +34,7 @@ impl Knowledge {
     pub fn load(config: &Config, store: &dyn Store) -> Result<Knowledge, KnowledgeError> {
         let classifier = Classifier::from_config(&config.classify)?;
         let contracts = store.all_contracts()?;
-        let master = MasterIndex::new(store.all_customers()?, &contracts);
+        let master = MasterIndex::new(store.all_customers()?, &contracts, &store.all_claims()?);
         let mut active_contracts: HashMap<String, Vec<Contract>> = HashMap::new();
         for c in contracts.into_iter().filter(|c| c.status == "active") {
             active_contracts
@@ -68,14 +68,16 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             (p.id, c.type_id().to_string(), c.confidence)
         })
         .collect();
-    let identifiers = k.identifiers.extract(&format!("{subject}\n{text}"));
-    let customer = k
-        .master
-        .match_document(&MatchInput {
-            identifiers: &identifiers,
-            sender_emails: &case.sender_emails,
-            text: &text,
-        })
+    let full = format!("{subject}\n{text}");
+    let found = k.identifiers.extract(&full);
+    let identification = k.master.identify(&MatchInput {
+        identifiers: &found,
+        sender_emails: &case.sender_emails,
+        text: &full,
+    });
+    let identifiers = identification.identifiers;
+    let customer = identification
+        .customer
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
     let routing = inbox::route(
         &k.inbox,
