@@ -10,12 +10,10 @@ use rustc_hash::FxHashMap;
 
 use super::keys::number_key;
 use super::known::KnownNumbers;
+use super::name_index::NameIndex;
 use super::names::{fold, street_key};
 use super::IdKind;
 use crate::store::{Claim, Contract, Customer};
-
-/// Shortest name token compared with one letter of tolerance.
-pub(super) const FUZZY_MIN_LEN: usize = 5;
 
 const PARTICLES: [&str; 6] = ["von", "van", "der", "zu", "de", "den"];
 
@@ -25,15 +23,6 @@ pub(super) fn name_tokens(name: &str) -> Vec<String> {
         .map(fold)
         .filter(|t| !PARTICLES.contains(&t.as_str()))
         .collect()
-}
-
-pub(super) fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
-    word.char_indices().map(move |(i, c)| {
-        let mut v = String::with_capacity(word.len());
-        v.push_str(&word[..i]);
-        v.push_str(&word[i + c.len_utf8()..]);
-        v
-    })
 }
 
 /// A customer as compared.
@@ -54,9 +43,7 @@ pub struct MasterIndex {
     pub(super) by_birth: FxHashMap<NaiveDate, Vec<u32>>,
     /// Customers per postcode: candidates when a letter says the name changed.
     pub(super) by_postcode: FxHashMap<String, Vec<u32>>,
-    pub(super) by_last_name_token: HashMap<String, Vec<usize>>,
-    /// Last-name tokens of five letters or more and their one-letter deletions.
-    pub(super) by_last_name_variant: HashMap<String, Vec<usize>>,
+    pub(super) names: NameIndex,
 }
 
 impl MasterIndex {
@@ -94,16 +81,11 @@ impl MasterIndex {
                     .push(i as u32);
             }
             let last_name = name_tokens(&c.last_name);
-            for t in &last_name {
-                idx.by_last_name_token.entry(t.clone()).or_default().push(i);
-                if t.chars().count() >= FUZZY_MIN_LEN {
-                    for v in std::iter::once(t.clone()).chain(deletions(t)) {
-                        idx.by_last_name_variant.entry(v).or_default().push(i);
-                    }
-                }
-            }
+            let first_name = name_tokens(&c.first_name);
+            idx.names
+                .add(i as u32, &last_name, &first_name, &c.postcode);
             idx.entries.push(Entry {
-                first_name: name_tokens(&c.first_name),
+                first_name,
                 last_name,
                 street: street_key(&c.street),
                 customer: c,

@@ -15,7 +15,6 @@ pub use super::keys::number_key;
 pub use super::master::MasterIndex;
 
 use super::evidence::{Doc, Evidence, NameFit};
-use super::master::{deletions, FUZZY_MIN_LEN};
 use super::names::TextView;
 use super::numbers::{self, NumberHit, Strength};
 use super::{IdKind, Identifier};
@@ -530,19 +529,9 @@ impl MasterIndex {
     /// changed name, customers whose birth date (or, where the letter speaks of the change,
     /// postcode) occurs.
     fn name_candidates(&self, doc: &Doc, name_change: bool) -> BTreeSet<usize> {
-        let mut seen = BTreeSet::new();
-        for w in doc.view.distinct() {
-            if let Some(list) = self.by_last_name_token.get(w) {
-                seen.extend(list.iter().copied());
-            }
-            if w.chars().count() >= FUZZY_MIN_LEN - 1 {
-                for v in std::iter::once(w.to_string()).chain(deletions(w)) {
-                    if let Some(list) = self.by_last_name_variant.get(&v) {
-                        seen.extend(list.iter().copied());
-                    }
-                }
-            }
-        }
+        let mut found = HashSet::new();
+        self.names.candidates(&doc.view, &mut found);
+        let mut seen: BTreeSet<usize> = found.into_iter().collect();
         for d in &doc.dates {
             if let Some(list) = self.by_birth.get(d) {
                 seen.extend(list.iter().map(|&i| i as usize));

@@ -15,6 +15,7 @@ pub mod known;
 pub mod layouts;
 mod master;
 pub mod matching;
+mod name_index;
 pub mod names;
 pub mod numbers;
 pub mod report;

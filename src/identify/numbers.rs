@@ -222,6 +222,7 @@ pub fn find(known: &KnownNumbers, text: &str) -> Found {
     let mut raws: Vec<Raw> = Vec::new();
     let mut near_windows: Vec<(usize, usize, Vec<u8>, Vec<u8>, Label)> = Vec::new();
     let joined = |a: &Atom, b: &Atom| joinable(&text[a.end..b.start]);
+    let same_line = |a: &Atom, b: &Atom| joined(a, b) && !text[a.end..b.start].contains('\n');
     let mut key: Vec<u8> = Vec::with_capacity(MAX_KEY);
     let mut orig: Vec<u8> = Vec::with_capacity(MAX_KEY);
     for i in 0..atoms.len() {
@@ -256,8 +257,9 @@ pub fn find(known: &KnownNumbers, text: &str) -> Found {
             let label = label
                 .get_or_insert_with(|| context::label(context::segment_before(text, start)))
                 .clone();
-            let adjacent = (i > 0 && atoms[i - 1].digits > 0 && joined(&atoms[i - 1], first))
-                || (j + 1 < atoms.len() && atoms[j + 1].digits > 0 && joined(a, &atoms[j + 1]));
+            // Part of a longer run of digits on the same line (`1005.4945` of `1005.4945.27`).
+            let adjacent = (i > 0 && atoms[i - 1].digits > 0 && same_line(&atoms[i - 1], first))
+                || (j + 1 < atoms.len() && atoms[j + 1].digits > 0 && same_line(a, &atoms[j + 1]));
             let ctx = Ctx {
                 known,
                 text,
@@ -382,7 +384,7 @@ fn lookup(
             continue;
         }
         let real = rest.len() - ocr.len();
-        if !ocr.is_empty() && (ocr.len() > 2.max(rest.len() / 3) || real * 2 < rest.len()) {
+        if !ocr.is_empty() && (ocr.len() > 2.max(rest.len() / 2) || real * 2 < rest.len()) {
             continue;
         }
         let Some(value) = digits_value(&mapped) else {
@@ -461,6 +463,8 @@ fn judge(
         (Strength::Sure, None)
     } else if digits < 5 && labelled_kind.is_none() {
         return; // a short bare digit group: too likely by chance
+    } else if ctx.adjacent {
+        (Strength::Candidate, Some("part of a longer number"))
     } else if labelled_kind.flatten().is_some_and(|k| k != rec.kind) {
         (
             Strength::Candidate,
