@@ -88,7 +88,7 @@ fn master(contracts: usize, rng: &mut SmallRng) -> Master {
         .collect();
     let claims: Vec<Claim> = (0..contracts.len() / 5)
         .map(|i| Claim {
-            claim_id: format!("SN {}/{:04}", 2020 + i % 7, i / 7 % 10_000),
+            claim_id: format!("SN {}/{:06}", 2020 + i % 7, i),
             contract_id: Some(contracts[i * 5].contract_id.clone()),
             customer_id: Some(contracts[i * 5].customer_id.clone()),
             loss_date: None,
@@ -126,8 +126,21 @@ fn one_digit_off(id: &str) -> String {
     String::from_utf8(b).expect("ascii")
 }
 
-/// A letter and the customer it names (None: names nobody in master data).
-fn letter(m: &Master, rng: &mut SmallRng) -> (String, Option<String>) {
+const KINDS: [&str; 10] = [
+    "number + name + address",
+    "number + name + address",
+    "customer number, phone number",
+    "claim number, amount, date",
+    "one digit off + name + address",
+    "one digit off, no name",
+    "lawyer: own reference, client + birth date, our reference",
+    "garage: own numbers only",
+    "name + OCR street + postcode",
+    "nobody: date, time, phone",
+];
+
+/// A letter, its kind and the customer it names (None: names nobody in master data).
+fn letter(m: &Master, rng: &mut SmallRng) -> (String, usize, Option<String>) {
     let k = &m.contracts[rng.gen_range(0..m.contracts.len())];
     let c = m
         .customers
@@ -139,7 +152,8 @@ fn letter(m: &Master, rng: &mut SmallRng) -> (String, Option<String>) {
     let other = &m.contracts[rng.gen_range(0..m.contracts.len())];
     let mut t = String::new();
     let who = Some(c.customer_id.clone());
-    let expect = match rng.gen_range(0..10) {
+    let kind = rng.gen_range(0..10);
+    let expect = match kind {
         0 | 1 => {
             let _ = write!(t, "{name}\n{addr}\n\nBetreff: Vertrag {}\n\nSehr geehrte Damen und Herren,\nbitte ändern Sie meine Bankverbindung.\nMit freundlichen Grüßen\n{name}", written(&k.contract_id, rng));
             who
@@ -203,7 +217,7 @@ fn letter(m: &Master, rng: &mut SmallRng) -> (String, Option<String>) {
             None
         }
     };
-    (t, expect)
+    (t, kind, expect)
 }
 
 fn import_run(contracts: usize) -> (Duration, Duration) {
@@ -282,7 +296,7 @@ fn main() {
     let mut times = Vec::with_capacity(n_docs);
     let (mut tp, mut fp, mut named, mut ambiguous) = (0, 0, 0, 0);
     let total = Instant::now();
-    for (text, expect) in &letters {
+    for (text, kind, expect) in &letters {
         let t = Instant::now();
         let found = ids.extract(text);
         let r = idx.identify(&MatchInput {
@@ -292,6 +306,15 @@ fn main() {
         });
         times.push(t.elapsed());
         named += usize::from(expect.is_some());
+        let k = &mut per_kind[*kind];
+        k.0 += 1;
+        k.3 += t.elapsed();
+        match (r.customer.customer_id(), expect.as_deref()) {
+            (Some(got), Some(want)) if got == want => k.1 += 1,
+            (None, None) => k.1 += 1,
+            (Some(_), _) => k.2 += 1,
+            _ => {}
+        }
         match r.customer.customer_id() {
             Some(got) if expect.as_deref() == Some(got) => tp += 1,
             Some(got) => {
@@ -325,6 +348,26 @@ fn main() {
         tp as f64 / (tp + fp).max(1) as f64,
         tp as f64 / named.max(1) as f64
     );
+    for (i, (n, right, wrong, time)) in per_kind.iter().enumerate() {
+        if i == 1 {
+            continue;
+        }
+        let n = if i == 0 { n + per_kind[1].0 } else { *n };
+        let (right, wrong, time) = if i == 0 {
+            (
+                right + per_kind[1].1,
+                wrong + per_kind[1].2,
+                *time + per_kind[1].3,
+            )
+        } else {
+            (*right, *wrong, *time)
+        };
+        println!(
+            "  {:<58} {n:>5} letters: {right:>5} right, {wrong:>3} wrong customer, mean {:.0} µs",
+            KINDS[i],
+            time.as_secs_f64() * 1e6 / n.max(1) as f64
+        );
+    }
     let sizes = std::env::var("BENCH_ID_IMPORT").unwrap_or_else(|_| "100000,1000000".into());
     for n in sizes
         .split(',')

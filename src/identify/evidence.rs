@@ -41,6 +41,8 @@ pub(super) struct Evidence {
     pub first_name: bool,
     /// Only one part of a double last name occurs.
     pub partial: bool,
+    /// The whole last name occurs exactly.
+    pub last_exact: bool,
     pub postcode: bool,
     pub street: bool,
     pub house_number: bool,
@@ -200,6 +202,7 @@ impl MasterIndex {
             name,
             first_name: first_ok,
             partial,
+            last_exact: last == Some(Occurs::Exact) && !partial,
             postcode,
             street,
             house_number,

@@ -367,7 +367,7 @@ impl MasterIndex {
             let confirmed: Vec<(usize, Evidence)> = by_customer
                 .keys()
                 .map(|&i| (i, self.evidence(i, doc)))
-                .filter(|(_, ev)| ev.name >= NameFit::Last)
+                .filter(|(_, ev)| ev.corroborates())
                 .collect();
             let all: Vec<&NumberHit> = by_customer.values().flatten().copied().collect();
             if confirmed.len() == 1 {

@@ -58,20 +58,33 @@ pub fn close(a: &str, b: &str) -> bool {
 pub struct TextView {
     pub words: Vec<String>,
     positions: HashMap<String, Vec<usize>>,
+    /// Words written with a capital letter somewhere in the text (names are; "über" is not).
+    capitalised: std::collections::HashSet<String>,
 }
 
 impl TextView {
     pub fn new(text: &str) -> TextView {
+        let mut capitalised = std::collections::HashSet::new();
         let words: Vec<String> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .map(fold)
+            .map(|w| {
+                let f = fold(w);
+                if w.starts_with(char::is_uppercase) {
+                    capitalised.insert(f.clone());
+                }
+                f
+            })
             .collect();
         let mut positions: HashMap<String, Vec<usize>> = HashMap::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
             positions.entry(w.clone()).or_default().push(i);
         }
-        TextView { words, positions }
+        TextView {
+            words,
+            positions,
+            capitalised,
+        }
     }
 
     pub fn has(&self, word: &str) -> bool {
@@ -92,7 +105,9 @@ impl TextView {
         if self.has(token) {
             return Occurs::Exact;
         }
-        if tolerance(token.chars().count()) > 0 && self.distinct().any(|w| close(token, w)) {
+        // Tolerance only against capitalised words: "Weber" is not "über" (ueber).
+        if tolerance(token.chars().count()) > 0 && self.capitalised.iter().any(|w| close(token, w))
+        {
             return Occurs::Tolerant;
         }
         Occurs::No
@@ -182,6 +197,17 @@ mod tests {
         assert!(!v.initial_before('k', &pos));
         let abbrev = TextView::new("Königsberger Str. 5");
         assert!(abbrev.street(&street_key("Königsberger Straße")).is_some());
+    }
+
+    #[test]
+    fn tolerance_only_against_words_written_like_names() {
+        // "über" folds to "ueber", one letter from "weber": a common word is not a name.
+        assert_eq!(
+            TextView::new("Rechnung über 5 €").token("weber"),
+            Occurs::No
+        );
+        assert_eq!(TextView::new("Gruß, Wber").token("weber"), Occurs::Tolerant);
+        assert_eq!(TextView::new("Gruß, weber").token("weber"), Occurs::Exact);
     }
 
     #[test]
