@@ -291,8 +291,9 @@ fn main() {
     println!("index: {} numbers built in {:.2?}", idx.numbers(), build);
     print!("{}", idx.layouts());
     let ids = Identifiers::new(&IdentifyConfig::default());
-    let letters: Vec<(String, Option<String>)> =
+    let letters: Vec<(String, usize, Option<String>)> =
         (0..n_docs).map(|_| letter(&m, &mut rng)).collect();
+    let mut per_kind = [(0usize, 0usize, 0usize, Duration::ZERO); 10];
     let mut times = Vec::with_capacity(n_docs);
     let (mut tp, mut fp, mut named, mut ambiguous) = (0, 0, 0, 0);
     let total = Instant::now();

@@ -62,9 +62,11 @@ impl Evidence {
     }
 
     /// Enough to accept a number that is only a candidate (one digit off, bare digits): the
-    /// last name, the e-mail or the birth date; postcode only together with the street.
+    /// last name (exactly, or within OCR tolerance with the first name or initial), the e-mail
+    /// or the birth date; the postcode only together with the street.
     pub fn corroborates(&self) -> bool {
-        self.name >= NameFit::Last
+        self.last_exact
+            || self.name >= NameFit::Initial
             || self.email
             || self.birth_date
             || (self.postcode && self.street)

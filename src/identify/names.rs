@@ -206,7 +206,10 @@ mod tests {
             TextView::new("Rechnung über 5 €").token("weber"),
             Occurs::No
         );
-        assert_eq!(TextView::new("Gruß, Wehber").token("weber"), Occurs::Tolerant);
+        assert_eq!(
+            TextView::new("Gruß, Wehber").token("weber"),
+            Occurs::Tolerant
+        );
         assert_eq!(TextView::new("Gruß, weber").token("weber"), Occurs::Exact);
     }
 
