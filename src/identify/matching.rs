@@ -583,7 +583,7 @@ impl MasterIndex {
         };
         let score = |ev: &Evidence| (ev.attributes() + usize::from(ev.house_number), ev.name);
         let mut ok: Vec<&Named> = named.iter().filter(|n| qualifies(&n.ev)).collect();
-        ok.sort_by(|a, b| score(&b.ev).cmp(&score(&a.ev)));
+        ok.sort_by_key(|n| std::cmp::Reverse(score(&n.ev)));
         if let Some(best) = ok.first() {
             let ties: Vec<&&Named> = ok
                 .iter()

@@ -183,7 +183,7 @@ fn joinable(gap: &str) -> bool {
             _ => return false,
         }
     }
-    chars >= 1 && chars <= 3 && newlines <= 1 && marks <= 2
+    (1..=3).contains(&chars) && newlines <= 1 && marks <= 2
 }
 
 fn ocr_mappable(atom: &[u8]) -> bool {
@@ -220,7 +220,7 @@ pub fn find(known: &KnownNumbers, text: &str) -> Found {
     let max_len = (known.max_key() + 4).min(MAX_KEY);
     let max_prefix = known.max_prefix().max(1);
     let mut raws: Vec<Raw> = Vec::new();
-    let mut near_windows: Vec<(usize, usize, Vec<u8>, Vec<u8>, Label)> = Vec::new();
+    let mut near_windows: Vec<NearWindow> = Vec::new();
     let joined = |a: &Atom, b: &Atom| joinable(&text[a.end..b.start]);
     let same_line = |a: &Atom, b: &Atom| joined(a, b) && !text[a.end..b.start].contains('\n');
     let mut key: Vec<u8> = Vec::with_capacity(MAX_KEY);
@@ -306,6 +306,9 @@ pub fn find(known: &KnownNumbers, text: &str) -> Found {
     found.hits = resolve(raws);
     found
 }
+
+/// A span worth trying near misses for: start, end, written prefix, digits, label.
+type NearWindow = (usize, usize, Vec<u8>, Vec<u8>, Label);
 
 struct Ctx<'a> {
     known: &'a KnownNumbers,
@@ -470,14 +473,13 @@ fn judge(
             Strength::Candidate,
             Some("the label names another kind of number"),
         )
-    } else if labelled_kind.is_some() && digits >= 5 {
-        (Strength::Sure, None)
-    } else if digits >= 8
-        && ctx.known.density(usize::from(rec.rest_len)) <= 1e-3
-        && form.ocr.is_empty()
-        && !form.zeros_dropped
-        && !ctx.adjacent
+    } else if (labelled_kind.is_some() && digits >= 5)
+        || (digits >= 8
+            && ctx.known.density(usize::from(rec.rest_len)) <= 1e-3
+            && form.ocr.is_empty()
+            && !form.zeros_dropped)
     {
+        // Labelled, or long bare digits that chance would rarely hit.
         (Strength::Sure, None)
     } else {
         (
@@ -586,7 +588,7 @@ fn near(
 /// Keeps the best reading of each record and drops readings that overlap a better one of
 /// another record (the same span hitting two records keeps both: that is an ambiguity).
 fn resolve(mut raws: Vec<Raw>) -> Vec<NumberHit> {
-    raws.sort_by(|a, b| b.rank.cmp(&a.rank));
+    raws.sort_by_key(|r| std::cmp::Reverse(r.rank));
     let mut out: Vec<NumberHit> = Vec::new();
     for r in raws {
         let h = r.hit;
