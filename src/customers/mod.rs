@@ -336,6 +336,10 @@ pub fn import(
         customer_row,
         &mut report.bad_rows,
     )?;
+    // Inserting in key order keeps the database's B-tree appends sequential (linear import);
+    // a stable sort keeps the last of duplicate rows last, so it still wins.
+    let mut rows = rows;
+    rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
     report.customers = store.upsert_customers(&rows)?;
     if let Some(contracts) = contracts {
         let known = store.customer_ids()?;
@@ -345,6 +349,8 @@ pub fn import(
             |r| contract_row(r, &known),
             &mut report.bad_rows,
         )?;
+        let mut rows = rows;
+        rows.sort_by(|a, b| a.contract_id.cmp(&b.contract_id));
         report.contracts = store.upsert_contracts(&rows)?;
     }
     if let Some(claims) = claims {
