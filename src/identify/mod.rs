@@ -7,7 +7,9 @@
 //! and the optional formats of `[identify]` in the config (this module's [`Identifiers`]).
 
 mod context;
+mod customer_match;
 mod evidence;
+pub mod form;
 #[cfg(test)]
 mod identification_tests;
 pub mod keys;
