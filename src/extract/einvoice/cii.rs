@@ -48,6 +48,13 @@ pub const ZUGFERD1: Version = Version {
     summation: "SpecifiedTradeSettlementMonetarySummation",
 };
 
+/// ZUGFeRD 1.0's release candidate (2014): ZUGFeRD 1.0's names, children unqualified, dates
+/// directly in the date elements.
+pub const ZUGFERD1_RC: Version = Version {
+    namespaces: &["urn:un:unece:uncefact:data:standard:CBFBUY:5", ""],
+    ..ZUGFERD1
+};
+
 pub fn read(root: Node, version: &Version) -> EInvoice {
     let v = Vocab {
         namespaces: version.namespaces,
@@ -60,7 +67,10 @@ pub fn read(root: Node, version: &Version) -> EInvoice {
     if let Some(doc) = v.child(root, version.document) {
         inv.number = v.text(doc, "ID").unwrap_or_default();
         inv.type_code = v.text(doc, "TypeCode");
-        inv.issue_date = date(v.text(doc, "IssueDateTime/DateTimeString"));
+        inv.issue_date = date(
+            v.text(doc, "IssueDateTime/DateTimeString")
+                .or_else(|| v.text(doc, "IssueDateTime")),
+        );
         inv.notes = v
             .children(doc, "IncludedNote")
             .into_iter()
@@ -135,7 +145,12 @@ fn read_settlement(v: &Vocab, settlement: Node, version: &Version, inv: &mut EIn
     inv.due_date = v
         .children(settlement, "SpecifiedTradePaymentTerms")
         .into_iter()
-        .find_map(|t| date(v.text(t, "DueDateDateTime/DateTimeString")));
+        .find_map(|t| {
+            date(
+                v.text(t, "DueDateDateTime/DateTimeString")
+                    .or_else(|| v.text(t, "DueDateDateTime")),
+            )
+        });
     if let Some(sum) = v.child(settlement, version.summation) {
         inv.totals.net = amount(v.text(sum, "TaxBasisTotalAmount"));
         inv.totals.gross = amount(v.text(sum, "GrandTotalAmount"));

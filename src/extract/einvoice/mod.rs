@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Syntax {
-    /// UN/CEFACT Cross Industry Invoice (ZUGFeRD 2, Factur-X, XRechnung CII; also ZUGFeRD 1.0).
+    /// UN/CEFACT Cross Industry Invoice (ZUGFeRD 2, Factur-X, XRechnung CII; also ZUGFeRD 1.0
+    /// and its 2014 release candidate).
     Cii,
     /// OASIS UBL 2.1 `Invoice` or `CreditNote` (XRechnung UBL, Peppol).
     Ubl,
@@ -136,6 +137,7 @@ pub enum EInvoiceError {
 /// Namespaces of the root elements that make a document an invoice.
 const CII_NS: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
 const ZUGFERD1_NS: &str = "urn:ferd:CrossIndustryDocument:invoice:1p0";
+const ZUGFERD1_RC_NS: &str = "urn:un:unece:uncefact:data:standard:CBFBUY:5";
 const UBL_INVOICE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
 const UBL_CREDIT_NOTE_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
 
@@ -154,6 +156,7 @@ pub fn candidate(bytes: &[u8]) -> bool {
     [
         "CrossIndustryInvoice",
         "CrossIndustryDocument",
+        ZUGFERD1_RC_NS,
         UBL_INVOICE_NS,
         UBL_CREDIT_NOTE_NS,
     ]
@@ -171,6 +174,7 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<EInvoice, EInvoiceError> {
     let invoice = match (name.namespace(), name.name()) {
         (Some(CII_NS), "CrossIndustryInvoice") => cii::read(root, &cii::D16B),
         (Some(ZUGFERD1_NS), "CrossIndustryDocument") => cii::read(root, &cii::ZUGFERD1),
+        (Some(ZUGFERD1_RC_NS), "Invoice") => cii::read(root, &cii::ZUGFERD1_RC),
         (Some(UBL_INVOICE_NS), "Invoice") => ubl::read(root, false),
         (Some(UBL_CREDIT_NOTE_NS), "CreditNote") => ubl::read(root, true),
         (ns, local) => {

@@ -407,3 +407,33 @@ Content-Disposition: attachment; filename=\"2026-GA-118.xml\"\r\n\r\n{UBL}\r\n--
     assert_eq!(attachment.media_type, MediaType::Xml);
     assert_eq!(attachment.invoice.as_ref().unwrap().number, "2026-GA-118");
 }
+
+#[test]
+fn zugferd_1_release_candidate_with_unqualified_children_is_read() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rsm:Invoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CBFBUY:5">
+  <rsm:HeaderExchangedDocument>
+    <ID>RE-1/2014</ID><TypeCode>380</TypeCode>
+    <IssueDateTime format="102">20140519</IssueDateTime>
+  </rsm:HeaderExchangedDocument>
+  <rsm:SpecifiedSupplyChainTradeTransaction>
+    <ApplicableSupplyChainTradeAgreement>
+      <SellerTradeParty><Name>Handwerk Muster</Name></SellerTradeParty>
+    </ApplicableSupplyChainTradeAgreement>
+    <ApplicableSupplyChainTradeSettlement>
+      <InvoiceCurrencyCode>EUR</InvoiceCurrencyCode>
+      <SpecifiedTradePaymentTerms><DueDateDateTime format="102">20140609</DueDateDateTime></SpecifiedTradePaymentTerms>
+      <SpecifiedTradeSettlementMonetarySummation>
+        <GrandTotalAmount currencyID="EUR">559.84</GrandTotalAmount>
+      </SpecifiedTradeSettlementMonetarySummation>
+    </ApplicableSupplyChainTradeSettlement>
+  </rsm:SpecifiedSupplyChainTradeTransaction>
+</rsm:Invoice>"#;
+    assert!(candidate(xml.as_bytes()));
+    let inv = parse(xml.as_bytes(), "ZUGFeRD-invoice.xml").unwrap();
+    assert_eq!(inv.number, "RE-1/2014");
+    assert_eq!(inv.issue_date, ymd(2014, 5, 19));
+    assert_eq!(inv.due_date, ymd(2014, 6, 9));
+    assert_eq!(inv.seller.name.as_deref(), Some("Handwerk Muster"));
+    assert_eq!(inv.totals.gross.as_deref(), Some("559.84"));
+}

@@ -71,7 +71,8 @@ fn check_depth(doc: &Document) -> Result<(), EInvoiceError> {
 }
 
 /// A vocabulary: the namespace URIs whose elements a lookup accepts (e.g. CII's `ram` and
-/// `udt`, or UBL's `cac` and `cbc`), so prefixes never matter.
+/// `udt`, or UBL's `cac` and `cbc`), so prefixes never matter. `""` accepts elements in no
+/// namespace (ZUGFeRD 1.0's release candidate writes its children unqualified).
 #[derive(Clone, Copy)]
 pub struct Vocab<'a> {
     pub namespaces: &'a [&'a str],
@@ -81,10 +82,9 @@ impl Vocab<'_> {
     fn is(&self, node: &Node, local: &str) -> bool {
         node.is_element()
             && node.tag_name().name() == local
-            && node
-                .tag_name()
-                .namespace()
-                .is_some_and(|ns| self.namespaces.contains(&ns))
+            && self
+                .namespaces
+                .contains(&node.tag_name().namespace().unwrap_or(""))
     }
 
     /// The first child element with one of the local names (`"A|B"` accepts either).
