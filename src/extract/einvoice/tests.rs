@@ -437,3 +437,39 @@ fn zugferd_1_release_candidate_with_unqualified_children_is_read() {
     assert_eq!(inv.seller.name.as_deref(), Some("Handwerk Muster"));
     assert_eq!(inv.totals.gross.as_deref(), Some("559.84"));
 }
+
+#[test]
+fn kosit_business_case_gives_the_same_fields_in_cii_and_ubl() {
+    let cii = include_str!("../../../tests/fixtures/einvoice/kosit/01.01a-INVOICE_uncefact.xml");
+    let ubl = include_str!("../../../tests/fixtures/einvoice/kosit/01.01a-INVOICE_ubl.xml");
+    let cii = parse(cii.as_bytes(), "xml").unwrap();
+    let ubl = parse(ubl.as_bytes(), "xml").unwrap();
+    assert_eq!(cii.syntax, Syntax::Cii);
+    assert_eq!(ubl.syntax, Syntax::Ubl);
+    assert_eq!(cii.kind(), "XRechnung (CII)");
+    assert_eq!(ubl.kind(), "XRechnung (UBL)");
+    assert_eq!(cii.number, "123456XX");
+    assert_eq!(cii.issue_date, ymd(2016, 4, 4));
+    assert_eq!(cii.seller_iban, vec!["DE79000000001234567890"]);
+    assert_eq!(cii.lines, 2);
+    assert_eq!(cii.totals.due.as_deref(), Some("336.9"));
+    assert_eq!(cii.due_date, ubl.due_date);
+    for (field, a, b) in [
+        ("number", Some(cii.number.clone()), Some(ubl.number.clone())),
+        ("issue_date", cii.issue_date.map(|d| d.to_string()), ubl.issue_date.map(|d| d.to_string())),
+        ("currency", cii.currency.clone(), ubl.currency.clone()),
+        ("seller", cii.seller.name.clone(), ubl.seller.name.clone()),
+        ("seller vat", cii.seller.vat_id.clone(), ubl.seller.vat_id.clone()),
+        ("buyer", cii.buyer.name.clone(), ubl.buyer.name.clone()),
+        ("buyer reference", cii.references.buyer_reference.clone(), ubl.references.buyer_reference.clone()),
+        ("net", cii.totals.net.clone(), ubl.totals.net.clone()),
+        ("tax", cii.totals.tax.clone(), ubl.totals.tax.clone()),
+        ("gross", cii.totals.gross.clone(), ubl.totals.gross.clone()),
+        ("due", cii.totals.due.clone(), ubl.totals.due.clone()),
+        ("iban", cii.seller_iban.first().cloned(), ubl.seller_iban.first().cloned()),
+        ("lines", Some(cii.lines.to_string()), Some(ubl.lines.to_string())),
+    ] {
+        assert_eq!(a, b, "{field} differs between CII and UBL");
+        assert!(a.is_some(), "{field} missing");
+    }
+}
