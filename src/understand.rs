@@ -108,12 +108,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             text: &text,
         })
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
-    let routing = inbox::route(
-        &k.inbox,
-        doc_type_enum,
-        &customer,
-        case.received_at,
-    );
+    let routing = inbox::route(&k.inbox, doc_type_enum, &customer, case.received_at);
     let customer_id = customer.customer_id().map(str::to_string);
     let effective_date = (doc_type_enum == Some(DocType::Cancellation))
         .then(|| inbox::effective_date(&text, &identifiers))

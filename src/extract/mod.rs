@@ -9,8 +9,8 @@
 //! extracted attachments, warnings) or an [`ExtractError`] worded for a mailroom clerk.
 //! Pure functions: no I/O, no async.
 
-mod email;
 pub mod einvoice;
+mod email;
 mod pdf;
 
 pub use einvoice::EInvoice;

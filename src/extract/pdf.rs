@@ -47,7 +47,7 @@ pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, E
     let mut extraction = Extraction::new(MediaType::Pdf, String::new());
     extraction.pages = Some(count);
     match guarded("the embedded files", || embedded::find(&document)) {
-        Ok(Found::Invoice(invoice)) => extraction.invoice = Some(invoice),
+        Ok(Found::Invoice(invoice)) => extraction.invoice = Some(*invoice),
         Ok(Found::Unusable(problem)) => extraction.warnings.push(format!(
             "e-invoice XML could not be read ({problem}); the PDF text is used"
         )),

@@ -61,5 +61,10 @@ pub fn embed_xml(pdf: &[u8], name: &str, xml: &[u8], how: Embedding) -> Vec<u8> 
 /// A one-page invoice letter with `xml` embedded as `name` (e.g. `factur-x.xml`).
 pub fn zugferd_pdf(lines: &[&str], name: &str, xml: &[u8]) -> Vec<u8> {
     let page: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    embed_xml(&super::letter_pdf(&[page]), name, xml, Embedding::NamesAndAf)
+    embed_xml(
+        &super::letter_pdf(&[page]),
+        name,
+        xml,
+        Embedding::NamesAndAf,
+    )
 }

@@ -42,8 +42,22 @@ pub(super) fn invoice_box(inv: &EInvoice) -> Markup {
     let r = &inv.references;
     let rows: Vec<(&str, Option<String>)> = vec![
         ("Art", Some(inv.kind().to_string())),
-        ("Quelle", Some(if inv.source == "xml" { "XML-Datei".to_string() } else { inv.source.clone() })),
-        (if inv.credit_note { "Gutschriftsnummer" } else { "Rechnungsnummer" }, Some(inv.number.clone())),
+        (
+            "Quelle",
+            Some(if inv.source == "xml" {
+                "XML-Datei".to_string()
+            } else {
+                inv.source.clone()
+            }),
+        ),
+        (
+            if inv.credit_note {
+                "Gutschriftsnummer"
+            } else {
+                "Rechnungsnummer"
+            },
+            Some(inv.number.clone()),
+        ),
         ("Rechnungsdatum", date(inv.issue_date)),
         ("Rechnungsart (Code)", inv.type_code.clone()),
         ("Verkäufer", inv.seller.name.clone()),
@@ -55,12 +69,18 @@ pub(super) fn invoice_box(inv: &EInvoice) -> Markup {
         ("Bruttobetrag", amount(&inv.totals.gross)),
         ("Zahlbetrag", amount(&inv.totals.due)),
         ("Fällig am", date(inv.due_date)),
-        ("IBAN Verkäufer", (!inv.seller_iban.is_empty()).then(|| inv.seller_iban.join(", "))),
+        (
+            "IBAN Verkäufer",
+            (!inv.seller_iban.is_empty()).then(|| inv.seller_iban.join(", ")),
+        ),
         ("Verwendungszweck", r.payment_reference.clone()),
         ("Bestellnummer", r.order.clone()),
         ("Vertragsnummer", r.contract.clone()),
         ("Projektnummer", r.project.clone()),
-        ("Objektkennung", (!r.objects.is_empty()).then(|| r.objects.join(", "))),
+        (
+            "Objektkennung",
+            (!r.objects.is_empty()).then(|| r.objects.join(", ")),
+        ),
         ("Vorherige Rechnung", r.preceding_invoice.clone()),
         ("Positionen", Some(inv.lines.to_string())),
     ];

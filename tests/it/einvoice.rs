@@ -100,10 +100,9 @@ Content-Disposition: attachment; filename=\"2026-GA-118.xml\"\r\n\r\n{UBL}\r\n--
     assert!(broken["invoice"].is_null());
     let warnings = broken["warnings"].as_array().unwrap();
     assert!(
-        warnings[0]
-            .as_str()
-            .unwrap()
-            .starts_with("e-invoice XML could not be read (factur-x.xml: the XML is not well-formed"),
+        warnings[0].as_str().unwrap().starts_with(
+            "e-invoice XML could not be read (factur-x.xml: the XML is not well-formed"
+        ),
         "{warnings:?}"
     );
     assert!(broken["text_chars"].as_u64().unwrap() > 50);
@@ -122,15 +121,95 @@ Content-Disposition: attachment; filename=\"2026-GA-118.xml\"\r\n\r\n{UBL}\r\n--
     assert_eq!(credit["media_type"], "application/xml");
     assert_eq!(credit["doc_type"], "invoice");
     assert_eq!(credit["invoice"]["credit_note"], true);
-    assert_eq!(credit["invoice"]["references"]["preceding_invoice"], "2026-GA-118");
+    assert_eq!(
+        credit["invoice"]["references"]["preceding_invoice"],
+        "2026-GA-118"
+    );
 
     // The e-mail: the attachment's XML types the whole case.
     let mail = by_name(&export, "xrechnung.eml");
     assert_eq!(mail["doc_type"], "invoice", "{mail}");
-    assert!(mail["invoice"].is_null(), "the invoice sits on the attachment");
+    assert!(
+        mail["invoice"].is_null(),
+        "the invoice sits on the attachment"
+    );
     let attachment = by_name(&export, "2026-GA-118.xml");
     assert_eq!(attachment["doc_type"], "invoice");
     assert_eq!(attachment["invoice"]["syntax"], "ubl");
     assert_eq!(attachment["invoice"]["totals"]["due"], "476.00");
     assert_eq!(attachment["task"]["id"], mail["task"]["id"]);
+}
+
+#[test]
+fn the_document_page_and_api_show_the_invoice_fields() {
+    use reqwest::blocking::{multipart, Client};
+    use std::time::{Duration, Instant};
+
+    let env = Env::with_sample_customers("");
+    env.add_user("admin", "admin", &["--permission", "health"]);
+    let (_serve, base) = env.serve_web();
+    let http = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let login: Value = http
+        .post(format!("{base}/api/login"))
+        .json(&serde_json::json!({"user": "admin", "password": "geheim1234"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let pdf = zugferd_pdf(&LETTER, "factur-x.xml", CII.as_bytes());
+    let form = multipart::Form::new().part(
+        "file",
+        multipart::Part::bytes(pdf).file_name("rechnung.pdf"),
+    );
+    let created: Value = http
+        .post(format!("{base}/api/documents"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = created["documents"][0]["id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let doc = loop {
+        let d: Value = http
+            .get(format!("{base}/api/documents/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if d["status"] == "routed" {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "not routed: {d}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(doc["invoice"]["number"], "RE-2026-0815");
+    assert_eq!(doc["invoice"]["totals"]["due"], "1190.00");
+    assert_eq!(doc["understanding"]["doc_type"], "invoice");
+
+    let page = http
+        .get(format!("{base}/dokumente/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for needle in [
+        "<h2>E-Rechnung</h2>",
+        "<dt>Rechnungsnummer</dt><dd>RE-2026-0815</dd>",
+        "<dt>Verkäufer</dt><dd>Autohaus Beispiel GmbH</dd>",
+        "<dt>Zahlbetrag</dt><dd>1.190,00 EUR</dd>",
+        "<dt>Fällig am</dt><dd>17.11.2026</dd>",
+    ] {
+        assert!(
+            page.contains(needle),
+            "{needle} missing on the document page"
+        );
+    }
 }

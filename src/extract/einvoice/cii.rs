@@ -62,7 +62,10 @@ pub fn read(root: Node, version: &Version) -> EInvoice {
     let mut inv = EInvoice::empty(Syntax::Cii);
     inv.profile = v.text(
         root,
-        &format!("{}/GuidelineSpecifiedDocumentContextParameter/ID", version.context),
+        &format!(
+            "{}/GuidelineSpecifiedDocumentContextParameter/ID",
+            version.context
+        ),
     );
     if let Some(doc) = v.child(root, version.document) {
         inv.number = v.text(doc, "ID").unwrap_or_default();
@@ -110,7 +113,10 @@ fn read_agreement(v: &Vocab, agreement: Node, inv: &mut EInvoice) {
         inv.buyer.vat_id = vat_id(v, buyer);
     }
     // D16B: IssuerAssignedID; ZUGFeRD 1.0: ID.
-    r.order = v.text(agreement, "BuyerOrderReferencedDocument/IssuerAssignedID|ID");
+    r.order = v.text(
+        agreement,
+        "BuyerOrderReferencedDocument/IssuerAssignedID|ID",
+    );
     r.contract = v.text(agreement, "ContractReferencedDocument/IssuerAssignedID|ID");
     r.project = v.text(agreement, "SpecifiedProcuringProject/ID");
     for doc in v.children(agreement, "AdditionalReferencedDocument") {
@@ -130,10 +136,8 @@ fn read_agreement(v: &Vocab, agreement: Node, inv: &mut EInvoice) {
 fn read_settlement(v: &Vocab, settlement: Node, version: &Version, inv: &mut EInvoice) {
     inv.currency = v.text(settlement, "InvoiceCurrencyCode");
     inv.references.payment_reference = v.text(settlement, "PaymentReference");
-    inv.references.preceding_invoice = v.text(
-        settlement,
-        "InvoiceReferencedDocument/IssuerAssignedID|ID",
-    );
+    inv.references.preceding_invoice =
+        v.text(settlement, "InvoiceReferencedDocument/IssuerAssignedID|ID");
     for means in v.children(settlement, "SpecifiedTradeSettlementPaymentMeans") {
         if let Some(iban) = v.text(means, "PayeePartyCreditorFinancialAccount/IBANID") {
             let iban = compact_iban(iban);

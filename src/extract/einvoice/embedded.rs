@@ -24,7 +24,7 @@ const MAX_TREE_NODES: usize = 4096;
 pub enum Found {
     /// No embedded invoice XML.
     None,
-    Invoice(EInvoice),
+    Invoice(Box<EInvoice>),
     /// Invoice XML is there but unusable: the reason, for a warning.
     Unusable(String),
 }
@@ -85,7 +85,7 @@ pub fn find(doc: &Document) -> Found {
             continue;
         }
         match parse(&bytes, &file.name) {
-            Ok(invoice) => return Found::Invoice(invoice),
+            Ok(invoice) => return Found::Invoice(Box::new(invoice)),
             Err(e) => {
                 first_problem.get_or_insert(format!("{}: {e}", file.name));
             }

@@ -120,7 +120,9 @@ pub enum EInvoiceError {
     TooLarge { bytes: usize, limit: usize },
     #[error("the XML is not UTF-8 or UTF-16 text")]
     Encoding,
-    #[error("the XML declares a DTD (not allowed in e-invoices, refused to avoid entity expansion)")]
+    #[error(
+        "the XML declares a DTD (not allowed in e-invoices, refused to avoid entity expansion)"
+    )]
     Dtd,
     #[error("the XML has too many nodes (limit {limit})")]
     TooManyNodes { limit: u32 },
@@ -322,7 +324,10 @@ impl EInvoice {
             }
         };
         line("Rechnungsnummer", Some(self.number.clone()));
-        line("Rechnungsdatum", self.issue_date.map(|d| d.format("%d.%m.%Y").to_string()));
+        line(
+            "Rechnungsdatum",
+            self.issue_date.map(|d| d.format("%d.%m.%Y").to_string()),
+        );
         line("Verkäufer", self.seller.name.clone());
         line("USt-IdNr. Verkäufer", self.seller.vat_id.clone());
         line("Käufer", self.buyer.name.clone());
@@ -331,7 +336,10 @@ impl EInvoice {
         line("Bruttobetrag", self.totals.gross.clone());
         line("Zahlbetrag", self.totals.due.clone());
         line("Währung", self.currency.clone());
-        line("Fällig am", self.due_date.map(|d| d.format("%d.%m.%Y").to_string()));
+        line(
+            "Fällig am",
+            self.due_date.map(|d| d.format("%d.%m.%Y").to_string()),
+        );
         let mut text = out.join("\n");
         let references = self.reference_text();
         if !references.is_empty() {

@@ -161,7 +161,9 @@ fn missing_fields_are_named() {
             "invoice total (BT-112) or amount due (BT-115)",
         ])
     );
-    assert!(err.to_string().starts_with("required fields are missing: issue date (BT-2)"));
+    assert!(err
+        .to_string()
+        .starts_with("required fields are missing: issue date (BT-2)"));
 }
 
 #[test]
@@ -199,7 +201,10 @@ fn billion_laughs_is_refused_without_expanding() {
     xml.push_str("]>\n");
     xml.push_str(&CII[CII.find("<rsm:").unwrap()..].replace("RE-2026-0815", "&lol9;"));
     assert!(candidate(xml.as_bytes()));
-    assert_eq!(parse(xml.as_bytes(), "xml").unwrap_err(), EInvoiceError::Dtd);
+    assert_eq!(
+        parse(xml.as_bytes(), "xml").unwrap_err(),
+        EInvoiceError::Dtd
+    );
 }
 
 #[test]
@@ -208,7 +213,10 @@ fn external_entities_are_refused() {
         "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>{}",
         &CII[CII.find("<rsm:").unwrap()..].replace("RE-2026-0815", "&e;")
     );
-    assert_eq!(parse(xml.as_bytes(), "xml").unwrap_err(), EInvoiceError::Dtd);
+    assert_eq!(
+        parse(xml.as_bytes(), "xml").unwrap_err(),
+        EInvoiceError::Dtd
+    );
 }
 
 #[test]
@@ -285,7 +293,11 @@ fn xml_file_is_extracted_as_invoice_with_readable_text() {
     let ex = extract(UBL.as_bytes(), Some("rechnung.xml"), &Limits::default()).unwrap();
     assert_eq!(ex.media_type, MediaType::Xml);
     assert_eq!(ex.invoice.as_ref().unwrap().number, "2026-GA-118");
-    assert!(ex.text.contains("Rechnungsnummer: 2026-GA-118"), "{}", ex.text);
+    assert!(
+        ex.text.contains("Rechnungsnummer: 2026-GA-118"),
+        "{}",
+        ex.text
+    );
     assert!(ex.text.contains("Bruttobetrag: 476.00"), "{}", ex.text);
     assert!(!ex.text.contains("<cbc:"), "markup is not the text");
     assert!(ex.warnings.is_empty(), "{:?}", ex.warnings);
@@ -331,7 +343,11 @@ fn zugferd_pdf_gives_the_invoice_and_keeps_the_page_text() {
     assert_eq!(inv.source, "factur-x.xml");
     assert_eq!(inv.number, "RE-2026-0815");
     assert_eq!(inv.totals.gross.as_deref(), Some("1190.00"));
-    assert!(ex.text.contains("Zahlbar innerhalb von 14 Tagen"), "{}", ex.text);
+    assert!(
+        ex.text.contains("Zahlbar innerhalb von 14 Tagen"),
+        "{}",
+        ex.text
+    );
     assert!(ex.warnings.is_empty(), "{:?}", ex.warnings);
 }
 
@@ -361,7 +377,9 @@ fn pdf_with_bad_xml_keeps_its_text_and_warns() {
     assert!(ex.text.contains("RECHNUNG RE-2026-0815"), "{}", ex.text);
     assert_eq!(ex.warnings.len(), 1, "{:?}", ex.warnings);
     assert!(
-        ex.warnings[0].starts_with("e-invoice XML could not be read (factur-x.xml: the XML is not well-formed"),
+        ex.warnings[0].starts_with(
+            "e-invoice XML could not be read (factur-x.xml: the XML is not well-formed"
+        ),
         "{:?}",
         ex.warnings
     );
@@ -378,7 +396,11 @@ fn pdf_with_hostile_xml_warns_and_is_not_quarantined() {
     let pdf = zugferd_pdf(&LETTER, "factur-x.xml", bomb.as_bytes());
     let ex = extract(&pdf, None, &Limits::default()).unwrap();
     assert!(ex.invoice.is_none());
-    assert!(ex.warnings[0].contains("declares a DTD"), "{:?}", ex.warnings);
+    assert!(
+        ex.warnings[0].contains("declares a DTD"),
+        "{:?}",
+        ex.warnings
+    );
     assert!(ex.text.contains("RECHNUNG"));
 }
 
@@ -456,18 +478,38 @@ fn kosit_business_case_gives_the_same_fields_in_cii_and_ubl() {
     assert_eq!(cii.due_date, ubl.due_date);
     for (field, a, b) in [
         ("number", Some(cii.number.clone()), Some(ubl.number.clone())),
-        ("issue_date", cii.issue_date.map(|d| d.to_string()), ubl.issue_date.map(|d| d.to_string())),
+        (
+            "issue_date",
+            cii.issue_date.map(|d| d.to_string()),
+            ubl.issue_date.map(|d| d.to_string()),
+        ),
         ("currency", cii.currency.clone(), ubl.currency.clone()),
         ("seller", cii.seller.name.clone(), ubl.seller.name.clone()),
-        ("seller vat", cii.seller.vat_id.clone(), ubl.seller.vat_id.clone()),
+        (
+            "seller vat",
+            cii.seller.vat_id.clone(),
+            ubl.seller.vat_id.clone(),
+        ),
         ("buyer", cii.buyer.name.clone(), ubl.buyer.name.clone()),
-        ("buyer reference", cii.references.buyer_reference.clone(), ubl.references.buyer_reference.clone()),
+        (
+            "buyer reference",
+            cii.references.buyer_reference.clone(),
+            ubl.references.buyer_reference.clone(),
+        ),
         ("net", cii.totals.net.clone(), ubl.totals.net.clone()),
         ("tax", cii.totals.tax.clone(), ubl.totals.tax.clone()),
         ("gross", cii.totals.gross.clone(), ubl.totals.gross.clone()),
         ("due", cii.totals.due.clone(), ubl.totals.due.clone()),
-        ("iban", cii.seller_iban.first().cloned(), ubl.seller_iban.first().cloned()),
-        ("lines", Some(cii.lines.to_string()), Some(ubl.lines.to_string())),
+        (
+            "iban",
+            cii.seller_iban.first().cloned(),
+            ubl.seller_iban.first().cloned(),
+        ),
+        (
+            "lines",
+            Some(cii.lines.to_string()),
+            Some(ubl.lines.to_string()),
+        ),
     ] {
         assert_eq!(a, b, "{field} differs between CII and UBL");
         assert!(a.is_some(), "{field} missing");

@@ -88,13 +88,21 @@ impl Vocab<'_> {
     }
 
     /// The first child element with one of the local names (`"A|B"` accepts either).
-    pub fn child<'a, 'input>(&self, node: Node<'a, 'input>, names: &str) -> Option<Node<'a, 'input>> {
+    pub fn child<'a, 'input>(
+        &self,
+        node: Node<'a, 'input>,
+        names: &str,
+    ) -> Option<Node<'a, 'input>> {
         node.children()
             .find(|c| names.split('|').any(|n| self.is(c, n)))
     }
 
     /// All child elements with one of the local names.
-    pub fn children<'a, 'input>(&self, node: Node<'a, 'input>, names: &str) -> Vec<Node<'a, 'input>> {
+    pub fn children<'a, 'input>(
+        &self,
+        node: Node<'a, 'input>,
+        names: &str,
+    ) -> Vec<Node<'a, 'input>> {
         node.children()
             .filter(|c| names.split('|').any(|n| self.is(c, n)))
             .collect()
