@@ -354,11 +354,16 @@ impl EInvoice {
     }
 }
 
-/// Dates as EN 16931 writes them: `YYYYMMDD` (CII format 102) or `YYYY-MM-DD` (UBL).
+/// Dates as EN 16931 writes them: `YYYYMMDD` (CII format 102) or `YYYY-MM-DD` (UBL, an
+/// `xs:date`, which may carry a time zone: `2016-04-04+01:00`, `2016-04-04Z`).
 fn date(text: Option<String>) -> Option<NaiveDate> {
     let t = text?;
-    NaiveDate::parse_from_str(&t, "%Y%m%d")
-        .or_else(|_| NaiveDate::parse_from_str(&t, "%Y-%m-%d"))
+    let day = match t.get(10..) {
+        Some(zone) if zone.starts_with(['Z', '+', '-']) => &t[..10],
+        _ => t.as_str(),
+    };
+    NaiveDate::parse_from_str(day, "%Y%m%d")
+        .or_else(|_| NaiveDate::parse_from_str(day, "%Y-%m-%d"))
         .ok()
 }
 

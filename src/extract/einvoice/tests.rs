@@ -515,3 +515,14 @@ fn kosit_business_case_gives_the_same_fields_in_cii_and_ubl() {
         assert!(a.is_some(), "{field} missing");
     }
 }
+
+#[test]
+fn dates_may_carry_a_time_zone() {
+    assert_eq!(date(some("20261103")), ymd(2026, 11, 3));
+    assert_eq!(date(some("2016-04-04+01:00")), ymd(2016, 4, 4));
+    assert_eq!(date(some("2016-04-04Z")), ymd(2016, 4, 4));
+    assert_eq!(date(some("2016-04-04")), ymd(2016, 4, 4));
+    assert_eq!(date(some("04.04.2016")), None);
+    assert_eq!(date(some("2016-13-01")), None);
+    assert_eq!(date(some("ü")), None);
+}
