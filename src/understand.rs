@@ -2,12 +2,15 @@
 //! ([`crate::identify`]) and where its task goes ([`crate::inbox`]). [`Knowledge`] holds what
 //! that needs (rules, formats, master data, routing config) and is built once per pipeline;
 //! [`understand`] is a pure function from a case's content to an [`Understanding`].
+//! An e-invoice in the case (its XML read by [`crate::extract::einvoice`]) decides the type
+//! `invoice` with the XML as the evidence, and its referenced numbers and IBAN are identifiers.
 
 use std::collections::HashMap;
 
 use crate::classify::health::HealthDetector;
 use crate::classify::{Classifier, ClassifyError, DocType, UNKNOWN};
 use crate::config::Config;
+use crate::extract::EInvoice;
 use crate::identify::matching::{CustomerMatch, MasterIndex, MatchInput};
 use crate::identify::Identifiers;
 use crate::inbox;
@@ -62,13 +65,41 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
         .iter()
         .skip(1)
         .map(|p| {
+            if p.invoice.is_some() {
+                return (p.id, DocType::Invoice.as_str().to_string(), 1.0);
+            }
             let c = k
                 .classifier
                 .classify(p.subject.as_deref().unwrap_or(""), &p.text);
             (p.id, c.type_id().to_string(), c.confidence)
         })
         .collect();
-    let identifiers = k.identifiers.extract(&format!("{subject}\n{text}"));
+    let mut identifiers = k.identifiers.extract(&format!("{subject}\n{text}"));
+    let invoice = case.parts.iter().find_map(|p| p.invoice.as_ref());
+    if let Some(invoice) = invoice {
+        for id in k.identifiers.extract(&invoice.reference_text()) {
+            if !identifiers
+                .iter()
+                .any(|o| o.kind == id.kind && o.value == id.value)
+            {
+                identifiers.push(id);
+            }
+        }
+    }
+    let (doc_type_enum, confidence, best_type, explanation) = match invoice {
+        Some(invoice) => (
+            Some(DocType::Invoice),
+            1.0,
+            DocType::Invoice.as_str().to_string(),
+            einvoice_explanation(invoice, &classification.explanation()),
+        ),
+        None => (
+            classification.doc_type,
+            classification.confidence,
+            classification.best.as_str().to_string(),
+            classification.explanation(),
+        ),
+    };
     let customer = k
         .master
         .match_document(&MatchInput {
@@ -77,19 +108,13 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             text: &text,
         })
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
-    let routing = inbox::route(
-        &k.inbox,
-        classification.doc_type,
-        &customer,
-        case.received_at,
-    );
+    let routing = inbox::route(&k.inbox, doc_type_enum, &customer, case.received_at);
     let customer_id = customer.customer_id().map(str::to_string);
-    let effective_date = (classification.doc_type == Some(DocType::Cancellation))
+    let effective_date = (doc_type_enum == Some(DocType::Cancellation))
         .then(|| inbox::effective_date(&text, &identifiers))
         .flatten();
     let health_data = k.health.detect(&format!("{subject}\n{text}"), &identifiers);
-    let explanation = classification.explanation();
-    let doc_type = classification.type_id().to_string();
+    let doc_type = doc_type_enum.map_or(UNKNOWN, DocType::as_str).to_string();
     debug_assert!(doc_type == UNKNOWN || DocType::parse(&doc_type).is_some());
     let match_reason = match &customer {
         CustomerMatch::None => "no customer found".to_string(),
@@ -98,8 +123,8 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     Understanding {
         root: case.root,
         doc_type: doc_type.clone(),
-        confidence: classification.confidence,
-        best_type: classification.best.as_str().to_string(),
+        confidence,
+        best_type,
         explanation: explanation.clone(),
         part_types,
         identifiers: identifiers.clone(),
@@ -112,7 +137,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             priority: routing.priority,
             due_at: routing.due_at,
             doc_type,
-            doc_type_confidence: classification.confidence,
+            doc_type_confidence: confidence,
             explanation,
             contracts: customer_id
                 .as_ref()
@@ -127,4 +152,21 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             health_data: health_data.is_some(),
         },
     }
+}
+
+/// The type's explanation when an e-invoice decides it: what the XML is, where it was found,
+/// its number, date and seller; then what the text alone would have said.
+fn einvoice_explanation(invoice: &EInvoice, text_alone: &str) -> String {
+    let mut what = format!("invoice 1.00 by e-invoice XML: {}", invoice.kind());
+    if invoice.source != "xml" {
+        what.push_str(&format!(" in {}", invoice.source));
+    }
+    what.push_str(&format!(", number {}", invoice.number));
+    if let Some(date) = invoice.issue_date {
+        what.push_str(&format!(" of {date}"));
+    }
+    if let Some(seller) = &invoice.seller.name {
+        what.push_str(&format!(" from {seller}"));
+    }
+    format!("{what}; text alone: {text_alone}")
 }

@@ -179,6 +179,7 @@ fn case_of(
         id: PartRef::Stored(id),
         subject: subject.clone(),
         text: root.text.clone(),
+        invoice: root.invoice.clone(),
     }];
     for (i, child) in children.iter().enumerate() {
         if let Ok(c) = &child.content {
@@ -186,6 +187,7 @@ fn case_of(
                 id: PartRef::Attachment(i),
                 subject: c.email.as_ref().and_then(|e| e.subject.clone()),
                 text: c.text.clone(),
+                invoice: c.invoice.clone(),
             });
         }
     }
@@ -214,6 +216,7 @@ fn part_content(e: &Extraction) -> PartContent {
         email: e.email.clone(),
         ocr: None,
         renditions: Vec::new(),
+        invoice: e.invoice.clone(),
     }
 }
 
