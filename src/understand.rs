@@ -56,7 +56,9 @@ impl Knowledge {
 pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     let subject = case.subject.clone().unwrap_or_default();
     let text = case.text();
-    let classification = k.classifier.classify(&subject, &text);
+    let classification = k
+        .classifier
+        .classify_mail(&subject, &text, case.automated.as_ref());
     let part_types = case
         .parts
         .iter()
@@ -77,9 +79,10 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             text: &text,
         })
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
-    let routing = inbox::route(
+    let routing = inbox::route_with_confidence(
         &k.inbox,
         classification.doc_type,
+        classification.confidence,
         &customer,
         case.received_at,
     );
