@@ -59,7 +59,9 @@ impl Knowledge {
 pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     let subject = case.subject.clone().unwrap_or_default();
     let text = case.text();
-    let classification = k.classifier.classify(&subject, &text);
+    let classification = k
+        .classifier
+        .classify_mail(&subject, &text, case.automated.as_ref());
     let part_types = case
         .parts
         .iter()
@@ -108,7 +110,13 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             text: &text,
         })
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
-    let routing = inbox::route(&k.inbox, doc_type_enum, &customer, case.received_at);
+    let routing = inbox::route_with_confidence(
+        &k.inbox,
+        doc_type_enum,
+        confidence,
+        &customer,
+        case.received_at,
+    );
     let customer_id = customer.customer_id().map(str::to_string);
     let effective_date = (doc_type_enum == Some(DocType::Cancellation))
         .then(|| inbox::effective_date(&text, &identifiers))

@@ -7,6 +7,7 @@
 
 pub mod health;
 pub mod model;
+pub mod signals;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -511,6 +512,21 @@ impl Classifier {
             model_probability: learned.and_then(|l| l.get(&best).copied()),
             probabilities,
             evidence,
+        }
+    }
+
+    /// [`Classifier::classify`], then what the e-mail's headers say (auto-reply, list, spam;
+    /// see [`signals`]).
+    pub fn classify_mail(
+        &self,
+        subject: &str,
+        text: &str,
+        automated: Option<&crate::model::AutomatedMail>,
+    ) -> Classification {
+        let c = self.classify(subject, text);
+        match automated {
+            Some(a) => signals::apply(c, a, self.threshold),
+            None => c,
         }
     }
 

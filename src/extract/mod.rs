@@ -103,6 +103,9 @@ pub struct EmailMeta {
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
+    /// Sent by a machine (auto-reply, mailing list, flagged spam), as its headers say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<crate::model::AutomatedMail>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

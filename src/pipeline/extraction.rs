@@ -202,6 +202,7 @@ fn case_of(
             .filter_map(|a| a.email.as_ref().map(|m| m.to_lowercase()))
             .collect(),
         customer_hint: None,
+        automated: root.email.as_ref().and_then(|e| e.automated.clone()),
         parts,
     }
 }

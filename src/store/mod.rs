@@ -208,6 +208,8 @@ pub struct CaseContent {
     pub sender_emails: Vec<String>,
     /// A customer number the source named (e.g. the portal's logged-in customer).
     pub customer_hint: Option<String>,
+    /// The e-mail was sent by a machine (auto-reply, mailing list, flagged spam).
+    pub automated: Option<crate::model::AutomatedMail>,
     /// The root first, then attachments (quarantined ones left out).
     pub parts: Vec<CasePart>,
 }

@@ -1161,6 +1161,7 @@ impl Store for SqliteStore {
             subject: None,
             sender_emails: Vec::new(),
             customer_hint: None,
+            automated: None,
             parts: Vec::new(),
         };
         let rows = stmt.query_map(params![root.0], |r| {
@@ -1192,6 +1193,7 @@ impl Store for SqliteStore {
                         .iter()
                         .filter_map(|a| a.email.as_ref().map(|e| e.to_lowercase()))
                         .collect();
+                    case.automated = meta.automated;
                 }
             }
             case.parts.push(CasePart {
