@@ -8,6 +8,8 @@
 pub mod health;
 pub mod model;
 pub mod signals;
+#[cfg(test)]
+mod unseen;
 
 use std::collections::BTreeMap;
 use std::fmt;
