@@ -272,6 +272,7 @@ impl App {
                     best_type: r.understanding.best_type.clone().unwrap_or_default(),
                     confidence: r.understanding.doc_type_confidence.unwrap_or(0.0) as f32,
                     customer_id: r.understanding.customer_id.clone(),
+                    match_confidence: r.understanding.match_confidence.map(|c| c as f32),
                     queue: r
                         .understanding
                         .task
@@ -282,7 +283,13 @@ impl App {
                 });
             pairs.push((label, decision));
         }
-        Ok(crate::eval::evaluate(&self.config.inbox, &pairs))
+        let mut report = crate::eval::evaluate(&self.config.inbox, &pairs);
+        report.dark_by_precision = crate::eval::thresholds::analyse(
+            &self.config.inbox,
+            self.config.classify.threshold,
+            &pairs,
+        );
+        Ok(report)
     }
 
     /// Trains the text model from labelled files plus the clerks' corrections in the store.

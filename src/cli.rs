@@ -158,6 +158,9 @@ pub enum Command {
         root: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Also draw the reliability diagram and the dark-share/precision curve into this PNG
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// Ledger counts per status
     Status,
@@ -544,8 +547,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { labels, root, json } => {
+        Command::Eval {
+            labels,
+            root,
+            json,
+            plot,
+        } => {
             let report = runtime()?.block_on(app.eval(&labels, &root))?;
+            if let Some(path) = plot {
+                crate::eval::plot::write(&report, &path)?;
+            }
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &report)?;

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{DocType, UNKNOWN};
 use crate::config::InboxConfig;
 
+pub mod plot;
+pub mod thresholds;
+
 /// One line of a labels file (`{"file", "doc_type", "customer_id", "queue", "weight",
 /// "calibrate"}`; `queue` optional: when missing it is what the routing config gives the true
 /// type and customer. Only for `intake train`, both optional: `weight`, how much the example
@@ -36,6 +39,8 @@ pub struct Decision {
     /// Confidence of the best type (also when it fell below the threshold).
     pub confidence: f32,
     pub customer_id: Option<String>,
+    /// How sure the customer match was (routing trusts it from `min_match_confidence`).
+    pub match_confidence: Option<f32>,
     pub queue: String,
 }
 
@@ -62,6 +67,9 @@ pub struct Report {
     pub calibration: Vec<CalibrationBin>,
     /// Expected calibration error: the count-weighted gap between confidence and accuracy.
     pub calibration_error: f64,
+    /// The dark share reachable at target routing precisions, with the per-type thresholds
+    /// ([`thresholds::analyse`]; filled by the command, which knows the type threshold).
+    pub dark_by_precision: thresholds::Analysis,
     /// Files in the labels that were not found (not ingested, or quarantined).
     pub missing: Vec<String>,
     /// Every file with a wrong type, customer or queue, in label order.
@@ -74,6 +82,8 @@ pub struct Mistake {
     pub file: String,
     pub doc_type: String,
     pub decided_type: String,
+    /// The best type, also when it fell below the threshold (then `decided_type` is unknown).
+    pub best_type: String,
     pub confidence: f32,
     pub customer_id: Option<String>,
     pub decided_customer_id: Option<String>,
@@ -155,6 +165,7 @@ pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Rep
                 file: label.file.clone(),
                 doc_type: label.doc_type.clone(),
                 decided_type: d.doc_type.clone(),
+                best_type: d.best_type.clone(),
                 confidence: d.confidence,
                 customer_id: label.customer_id.clone(),
                 decided_customer_id: d.customer_id.clone(),
@@ -226,6 +237,7 @@ pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Rep
         routing_accuracy: ratio(routed_ok, n),
         dark_share: ratio(dark, n),
         dark_precision: ratio(dark_ok, dark),
+        dark_by_precision: thresholds::Analysis::default(),
         missing,
         mistakes,
     }
@@ -276,6 +288,9 @@ impl Report {
                 b.from, b.to, b.count, b.mean_confidence, b.accuracy
             ));
         }
+        if !self.dark_by_precision.levels.is_empty() {
+            s.push_str(&self.dark_by_precision.render());
+        }
         if !self.mistakes.is_empty() {
             s.push_str(&format!(
                 "\nmistakes ({}): file  type → decided (confidence)  customer → decided  queue → decided\n",
@@ -284,11 +299,16 @@ impl Report {
             let or_none = |c: &Option<String>| c.clone().unwrap_or_else(|| "-".into());
             for m in &self.mistakes {
                 s.push_str(&format!(
-                    "  {}  {} → {} ({:.2})  {} → {}  {} → {}\n",
+                    "  {}  {} → {} ({:.2}{})  {} → {}  {} → {}\n",
                     m.file,
                     m.doc_type,
                     m.decided_type,
                     m.confidence,
+                    if m.decided_type == UNKNOWN {
+                        format!(", best {}", m.best_type)
+                    } else {
+                        String::new()
+                    },
                     or_none(&m.customer_id),
                     or_none(&m.decided_customer_id),
                     m.queue,
@@ -327,6 +347,7 @@ mod tests {
             best_type: t.into(),
             confidence: 0.9,
             customer_id: c.map(Into::into),
+            match_confidence: c.map(|_| 0.99),
             queue: q.into(),
         })
     }

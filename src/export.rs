@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::extract::EmailMeta;
+use crate::extract::{EInvoice, EmailMeta};
 use crate::model::{DocStatus, DocumentId};
 use crate::ocr::{OcrReport, PageReport};
 use crate::store::{DocumentRow, Rendition, Store, StoreError};
@@ -60,6 +60,8 @@ struct ExportedDocument<'a> {
     case_id: Option<crate::cases::CaseId>,
     renditions: &'a [Rendition],
     ocr: Option<OcrSummary<'a>>,
+    /// The e-invoice fields read from the document's XML (ZUGFeRD / Factur-X / XRechnung).
+    invoice: Option<&'a EInvoice>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
 }
@@ -128,6 +130,7 @@ fn exported(row: &DocumentRow) -> ExportedDocument<'_> {
         case_id: row.case_id,
         renditions: &row.renditions,
         ocr: row.ocr.as_ref().map(OcrSummary::of),
+        invoice: row.invoice.as_ref(),
         text: row.text.as_deref(),
     }
 }

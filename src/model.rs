@@ -8,6 +8,28 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// What an e-mail's headers say about how it was sent, before anyone reads it: an automatic
+/// reply (RFC 3834 `Auto-Submitted: auto-replied`, `X-Autoreply`), mailing-list or bulk mail
+/// (`List-Unsubscribe`, `List-Id`, `Precedence: bulk`), or mail a filter flagged as spam. The
+/// header that said so is kept for the explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AutomatedMail {
+    AutoReply { header: String },
+    List { header: String },
+    Spam { header: String },
+}
+
+impl AutomatedMail {
+    pub fn header(&self) -> &str {
+        match self {
+            AutomatedMail::AutoReply { header }
+            | AutomatedMail::List { header }
+            | AutomatedMail::Spam { header } => header,
+        }
+    }
+}
+
 /// A document: a received item (file, e-mail, upload) or an attachment inside one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -2,12 +2,15 @@
 //! ([`crate::identify`]) and where its task goes ([`crate::inbox`]). [`Knowledge`] holds what
 //! that needs (rules, formats, master data, routing config) and is built once per pipeline;
 //! [`understand`] is a pure function from a case's content to an [`Understanding`].
+//! An e-invoice in the case (its XML read by [`crate::extract::einvoice`]) decides the type
+//! `invoice` with the XML as the evidence, and its referenced numbers and IBAN are identifiers.
 
 use std::collections::HashMap;
 
 use crate::classify::health::HealthDetector;
 use crate::classify::{Classifier, ClassifyError, DocType, UNKNOWN};
 use crate::config::Config;
+use crate::extract::EInvoice;
 use crate::identify::matching::{CustomerMatch, MasterIndex, MatchInput};
 use crate::identify::Identifiers;
 use crate::inbox;
@@ -56,12 +59,17 @@ impl Knowledge {
 pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     let subject = case.subject.clone().unwrap_or_default();
     let text = case.text();
-    let classification = k.classifier.classify(&subject, &text);
+    let classification = k
+        .classifier
+        .classify_mail(&subject, &text, case.automated.as_ref());
     let part_types = case
         .parts
         .iter()
         .skip(1)
         .map(|p| {
+            if p.invoice.is_some() {
+                return (p.id, DocType::Invoice.as_str().to_string(), 1.0);
+            }
             let c = k
                 .classifier
                 .classify(p.subject.as_deref().unwrap_or(""), &p.text);
@@ -69,29 +77,59 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
         })
         .collect();
     let full = format!("{subject}\n{text}");
-    let found = k.identifiers.extract(&full);
+    let mut found = k.identifiers.extract(&full);
+    let invoice = case.parts.iter().find_map(|p| p.invoice.as_ref());
+    // The e-invoice's references (buyer reference, order, contract…) are searched too.
+    let mut searched = full;
+    if let Some(invoice) = invoice {
+        let refs = invoice.reference_text();
+        for id in k.identifiers.extract(&refs) {
+            if !found
+                .iter()
+                .any(|o| o.kind == id.kind && o.value == id.value)
+            {
+                found.push(id);
+            }
+        }
+        searched.push('\n');
+        searched.push_str(&refs);
+    }
+    let (doc_type_enum, confidence, best_type, explanation) = match invoice {
+        Some(invoice) => (
+            Some(DocType::Invoice),
+            1.0,
+            DocType::Invoice.as_str().to_string(),
+            einvoice_explanation(invoice, &classification.explanation()),
+        ),
+        None => (
+            classification.doc_type,
+            classification.confidence,
+            classification.best.as_str().to_string(),
+            classification.explanation(),
+        ),
+    };
     let identification = k.master.identify(&MatchInput {
         identifiers: &found,
         sender_emails: &case.sender_emails,
-        text: &full,
+        text: &searched,
     });
     let identifiers = identification.identifiers;
     let customer = identification
         .customer
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
-    let routing = inbox::route(
+    let routing = inbox::route_with_confidence(
         &k.inbox,
-        classification.doc_type,
+        doc_type_enum,
+        confidence,
         &customer,
         case.received_at,
     );
     let customer_id = customer.customer_id().map(str::to_string);
-    let effective_date = (classification.doc_type == Some(DocType::Cancellation))
+    let effective_date = (doc_type_enum == Some(DocType::Cancellation))
         .then(|| inbox::effective_date(&text, &identifiers))
         .flatten();
     let health_data = k.health.detect(&format!("{subject}\n{text}"), &identifiers);
-    let explanation = classification.explanation();
-    let doc_type = classification.type_id().to_string();
+    let doc_type = doc_type_enum.map_or(UNKNOWN, DocType::as_str).to_string();
     debug_assert!(doc_type == UNKNOWN || DocType::parse(&doc_type).is_some());
     let match_reason = match &customer {
         CustomerMatch::None => "no customer found".to_string(),
@@ -100,8 +138,8 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
     Understanding {
         root: case.root,
         doc_type: doc_type.clone(),
-        confidence: classification.confidence,
-        best_type: classification.best.as_str().to_string(),
+        confidence,
+        best_type,
         explanation: explanation.clone(),
         part_types,
         identifiers: identifiers.clone(),
@@ -114,7 +152,7 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             priority: routing.priority,
             due_at: routing.due_at,
             doc_type,
-            doc_type_confidence: classification.confidence,
+            doc_type_confidence: confidence,
             explanation,
             contracts: customer_id
                 .as_ref()
@@ -129,4 +167,21 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             health_data: health_data.is_some(),
         },
     }
+}
+
+/// The type's explanation when an e-invoice decides it: what the XML is, where it was found,
+/// its number, date and seller; then what the text alone would have said.
+fn einvoice_explanation(invoice: &EInvoice, text_alone: &str) -> String {
+    let mut what = format!("invoice 1.00 by e-invoice XML: {}", invoice.kind());
+    if invoice.source != "xml" {
+        what.push_str(&format!(" in {}", invoice.source));
+    }
+    what.push_str(&format!(", number {}", invoice.number));
+    if let Some(date) = invoice.issue_date {
+        what.push_str(&format!(" of {date}"));
+    }
+    if let Some(seller) = &invoice.seller.name {
+        what.push_str(&format!(" from {seller}"));
+    }
+    format!("{what}; text alone: {text_alone}")
 }

@@ -7,6 +7,9 @@
 
 pub mod health;
 pub mod model;
+pub mod signals;
+#[cfg(test)]
+mod unseen;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -514,6 +517,21 @@ impl Classifier {
         }
     }
 
+    /// [`Classifier::classify`], then what the e-mail's headers say (auto-reply, list, spam;
+    /// see [`signals`]).
+    pub fn classify_mail(
+        &self,
+        subject: &str,
+        text: &str,
+        automated: Option<&crate::model::AutomatedMail>,
+    ) -> Classification {
+        let c = self.classify(subject, text);
+        match automated {
+            Some(a) => signals::apply(c, a, self.threshold),
+            None => c,
+        }
+    }
+
     /// The rules' probabilities alone, as [`Classifier::classify`] computes them before the
     /// model has its say (what the model is trained to complement).
     pub fn rule_probabilities(&self, subject: &str, text: &str) -> BTreeMap<DocType, f32> {
@@ -653,15 +671,26 @@ fn subject_or_letter_heading(subject: &str, text: &str) -> String {
     let Some(salutation) = lines.iter().position(|l| is_salutation(l)) else {
         return String::new();
     };
-    let above: Vec<&str> = lines[..salutation]
+    let block: Vec<&str> = lines[..salutation]
         .iter()
         .rev()
         .skip_while(|l| l.trim().is_empty())
         .take_while(|l| !l.trim().is_empty())
-        .take(3)
         .copied()
         .collect();
-    above.into_iter().rev().collect::<Vec<_>>().join(" ")
+    // Four lines or more, or a postcode line: the address block of an informal letter without
+    // a heading, not a heading.
+    if block.len() > 3 || block.iter().any(|l| is_postcode_line(l)) {
+        return String::new();
+    }
+    block.into_iter().rev().collect::<Vec<_>>().join(" ")
+}
+
+/// "20095 Hamburg": the last line of an address.
+fn is_postcode_line(line: &str) -> bool {
+    let line = line.trim();
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    digits == 5 && line[5..].starts_with(' ') && line[6..].starts_with(char::is_alphabetic)
 }
 
 /// 1-based line of a TOML parse error (0 if unknown).
@@ -735,6 +764,11 @@ mod tests {
             subject_or_letter_heading("", letter),
             "Vertrag HR 123 456 Neue Anschrift"
         );
+        // An informal letter without a heading: its address block is none.
+        let letter = "Anna Muster\n20095 Hamburg\nKundennummer K-200003\n\nSehr geehrte Damen und Herren,\nich beschwere mich.";
+        assert_eq!(subject_or_letter_heading("", letter), "");
+        let letter = "Anna Muster\nWeg 1\nHaus B\nHamburg\n\nHallo,\nich beschwere mich.";
+        assert_eq!(subject_or_letter_heading("", letter), "");
         // Any case; "Betr.:" too.
         assert_eq!(
             subject_or_letter_heading("", "BETREFF: Umzug\nSehr geehrte"),

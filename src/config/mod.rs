@@ -424,6 +424,11 @@ pub struct InboxConfig {
     pub sla: BTreeMap<String, Sla>,
     /// A customer match below this confidence is not trusted for routing.
     pub min_match_confidence: f32,
+    /// Document type id → the type confidence needed to route to its department without a
+    /// person; below, the task goes to manual triage with the type suggested. Types not named
+    /// need only `[classify] threshold`. `intake eval` prints the thresholds that reach a
+    /// target routing precision.
+    pub route_thresholds: BTreeMap<String, f32>,
     /// Where every new task is appended as one JSON line for downstream systems; relative
     /// paths are under the data directory.
     pub outbox: PathBuf,
@@ -464,6 +469,7 @@ impl Default for InboxConfig {
             triage_queue: "posteingang".into(),
             sla: slas.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             min_match_confidence: 0.8,
+            route_thresholds: BTreeMap::new(),
             outbox: PathBuf::from("outbox/tasks.jsonl"),
         }
     }
@@ -780,6 +786,19 @@ impl Config {
             }
             if q.trim().is_empty() {
                 problems.push(format!("inbox.routes.{t}: queue must not be empty"));
+            }
+        }
+        for (t, v) in &self.inbox.route_thresholds {
+            if !types.contains(&t.as_str()) {
+                problems.push(format!(
+                    "inbox.route_thresholds.{t}: not a document type ({})",
+                    types.join(", ")
+                ));
+            }
+            if !(0.0..=1.0).contains(v) {
+                problems.push(format!(
+                    "inbox.route_thresholds.{t}: must be between 0 and 1"
+                ));
             }
         }
         for t in self.inbox.sla.keys() {

@@ -14,6 +14,9 @@ use mail_parser::{
     Encoding, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 
+mod automated;
+use automated::automated;
+
 pub(super) fn extract_email(
     bytes: &[u8],
     limits: &Limits,
@@ -107,6 +110,7 @@ fn meta(message: &Message<'_>) -> EmailMeta {
             .filter(|id| !id.is_empty()),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
+        automated: automated(message),
     }
 }
 

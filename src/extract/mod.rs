@@ -9,8 +9,11 @@
 //! extracted attachments, warnings) or an [`ExtractError`] worded for a mailroom clerk.
 //! Pure functions: no I/O, no async.
 
+pub mod einvoice;
 mod email;
 mod pdf;
+
+pub use einvoice::EInvoice;
 
 pub use pdf::PAGE_BREAK;
 
@@ -48,6 +51,8 @@ pub enum MediaType {
     Email,
     Pdf,
     PlainText,
+    /// E-invoice XML (XRechnung, CII or UBL); other XML is plain text.
+    Xml,
     Png,
     Jpeg,
     Tiff,
@@ -60,6 +65,7 @@ impl MediaType {
             MediaType::Email => "message/rfc822",
             MediaType::Pdf => "application/pdf",
             MediaType::PlainText => "text/plain",
+            MediaType::Xml => "application/xml",
             MediaType::Png => "image/png",
             MediaType::Jpeg => "image/jpeg",
             MediaType::Tiff => "image/tiff",
@@ -83,6 +89,8 @@ pub struct Extraction {
     pub attachments: Vec<Attachment>,
     /// Partial problems, in plain words.
     pub warnings: Vec<String>,
+    /// The e-invoice read from XML: the file itself, or the XML embedded in a PDF.
+    pub invoice: Option<EInvoice>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -95,6 +103,9 @@ pub struct EmailMeta {
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
+    /// Sent by a machine (auto-reply, mailing list, flagged spam), as its headers say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<crate::model::AutomatedMail>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -163,7 +174,7 @@ fn extract_at(
         Sniffed::Unsupported(detected) => return Err(ExtractError::Unsupported { detected }),
         Sniffed::Email => email::extract_email(bytes, limits, depth)?,
         Sniffed::Pdf => pdf::extract_pdf(bytes, limits)?,
-        Sniffed::Text(text) => Extraction::new(MediaType::PlainText, text),
+        Sniffed::Text(text) => text_or_invoice(bytes, text),
         Sniffed::Image(media_type) => image(media_type, bytes, limits)?,
     };
     truncate_text(&mut extraction, limits.max_text_chars);
@@ -183,6 +194,29 @@ impl Extraction {
             email: None,
             attachments: Vec::new(),
             warnings: Vec::new(),
+            invoice: None,
+        }
+    }
+}
+
+/// Text, unless it is e-invoice XML: then the invoice's fields, as readable text too. XML that
+/// looks like an invoice but cannot be used stays text, with the reason as a warning.
+fn text_or_invoice(bytes: &[u8], text: String) -> Extraction {
+    if !einvoice::candidate(bytes) {
+        return Extraction::new(MediaType::PlainText, text);
+    }
+    match einvoice::parse(bytes, "xml") {
+        Ok(invoice) => {
+            let mut extraction = Extraction::new(MediaType::Xml, invoice.readable_text());
+            extraction.invoice = Some(invoice);
+            extraction
+        }
+        Err(e) => {
+            let mut extraction = Extraction::new(MediaType::PlainText, text);
+            extraction
+                .warnings
+                .push(format!("e-invoice XML could not be read: {e}"));
+            extraction
         }
     }
 }

@@ -5,9 +5,11 @@
 //! and tidying lopdf's line-per-text-object output into readable paragraphs.
 //! Takes: the PDF bytes and [`Limits`].
 //! Gives: an [`Extraction`] with one text segment per page (joined with "\n\f\n"), the page
-//! count and the pages needing OCR; or `MalformedPdf` / `EncryptedPdf` / `TooManyPages`.
+//! count and the pages needing OCR, and the e-invoice embedded in a ZUGFeRD / Factur-X PDF
+//! ([`super::einvoice`]; unusable XML is a warning, the page text is read as always); or `MalformedPdf` / `EncryptedPdf` / `TooManyPages`.
 //! lopdf may panic on hostile input, so every call into it runs under `catch_unwind`.
 
+use super::einvoice::embedded::{self, Found};
 use super::{ExtractError, Extraction, Limits, MediaType};
 use lopdf::Document;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -44,6 +46,16 @@ pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, E
 
     let mut extraction = Extraction::new(MediaType::Pdf, String::new());
     extraction.pages = Some(count);
+    match guarded("the embedded files", || embedded::find(&document)) {
+        Ok(Found::Invoice(invoice)) => extraction.invoice = Some(*invoice),
+        Ok(Found::Unusable(problem)) => extraction.warnings.push(format!(
+            "e-invoice XML could not be read ({problem}); the PDF text is used"
+        )),
+        Ok(Found::None) => {}
+        Err(e) => extraction.warnings.push(format!(
+            "e-invoice XML could not be read ({e}); the PDF text is used"
+        )),
+    }
     let mut segments = Vec::with_capacity(pages.len());
     for &number in pages.keys() {
         let mut raw = String::new();

@@ -45,6 +45,31 @@ impl TaskStatus {
     }
 }
 
+/// Where a case goes, given how sure the type is: a type below its routing threshold
+/// (`[inbox] route_thresholds`, default the classification threshold) goes to manual triage
+/// with the type suggested, so only confident decisions reach a department untouched.
+pub fn route_with_confidence(
+    config: &InboxConfig,
+    doc_type: Option<DocType>,
+    confidence: f32,
+    customer: &CustomerMatch,
+    received_at: DateTime<Utc>,
+) -> Routing {
+    let mut routing = route(config, doc_type, customer, received_at);
+    let Some(t) = doc_type else { return routing };
+    let needed = config.route_thresholds.get(t.as_str()).copied();
+    if let Some(needed) = needed.filter(|n| confidence < *n) {
+        if routing.queue != config.triage_queue {
+            routing.reason = format!(
+                "{t} at confidence {confidence:.2}, below its routing threshold {needed:.2}: \
+                 manual triage with the type suggested"
+            );
+            routing.queue = config.triage_queue.clone();
+        }
+    }
+    routing
+}
+
 /// Where a case goes.
 pub fn route(
     config: &InboxConfig,
@@ -201,6 +226,23 @@ mod tests {
             route(&c, Some(DocType::Application), &CustomerMatch::None, t0).queue,
             "vertrieb"
         );
+    }
+
+    #[test]
+    fn a_type_below_its_routing_threshold_waits_for_a_person() {
+        let mut c = InboxConfig::default();
+        c.route_thresholds.insert("complaint".into(), 0.9);
+        let t0 = Utc::now();
+        let r = route_with_confidence(&c, Some(DocType::Complaint), 0.85, &unique(0.99), t0);
+        assert_eq!(r.queue, "posteingang");
+        assert!(r.reason.contains("routing threshold 0.90"), "{}", r.reason);
+        // The SLA of the suggested type still applies.
+        assert_eq!(r.priority, Priority::Urgent);
+        let r = route_with_confidence(&c, Some(DocType::Complaint), 0.92, &unique(0.99), t0);
+        assert_eq!(r.queue, "beschwerde");
+        // Types without a threshold of their own route as before.
+        let r = route_with_confidence(&c, Some(DocType::Claim), 0.61, &unique(0.99), t0);
+        assert_eq!(r.queue, "schaden");
     }
 
     #[test]

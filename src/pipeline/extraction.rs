@@ -179,6 +179,7 @@ fn case_of(
         id: PartRef::Stored(id),
         subject: subject.clone(),
         text: root.text.clone(),
+        invoice: root.invoice.clone(),
     }];
     for (i, child) in children.iter().enumerate() {
         if let Ok(c) = &child.content {
@@ -186,6 +187,7 @@ fn case_of(
                 id: PartRef::Attachment(i),
                 subject: c.email.as_ref().and_then(|e| e.subject.clone()),
                 text: c.text.clone(),
+                invoice: c.invoice.clone(),
             });
         }
     }
@@ -200,6 +202,7 @@ fn case_of(
             .filter_map(|a| a.email.as_ref().map(|m| m.to_lowercase()))
             .collect(),
         customer_hint: None,
+        automated: root.email.as_ref().and_then(|e| e.automated.clone()),
         parts,
     }
 }
@@ -214,6 +217,7 @@ fn part_content(e: &Extraction) -> PartContent {
         email: e.email.clone(),
         ocr: None,
         renditions: Vec::new(),
+        invoice: e.invoice.clone(),
     }
 }
 

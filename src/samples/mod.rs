@@ -7,6 +7,7 @@
 //! spec always gives byte-identical files. Formats are described in
 //! `samples/README.md`.
 
+pub mod einvoice;
 pub mod eml;
 pub mod letters;
 pub mod pdf;

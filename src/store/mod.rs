@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Priority;
-use crate::extract::EmailMeta;
+use crate::extract::{EInvoice, EmailMeta};
 use crate::identify::Identifier;
 use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, SourceRef, TaskId};
@@ -75,6 +75,8 @@ pub struct PartContent {
     pub ocr: Option<OcrReport>,
     /// Derived copies (blobs already written), e.g. the searchable PDF of a scan.
     pub renditions: Vec<Rendition>,
+    /// The e-invoice read from the part's XML (an XML file, or embedded in a PDF).
+    pub invoice: Option<EInvoice>,
 }
 
 /// A derived copy of a document, stored in the blob store beside the untouched original.
@@ -159,6 +161,8 @@ pub struct DocumentRow {
     pub understanding: DocumentUnderstanding,
     pub ocr: Option<OcrReport>,
     pub renditions: Vec<Rendition>,
+    /// The e-invoice read from the document's XML, if it has one.
+    pub invoice: Option<EInvoice>,
     /// The case the document belongs to, once routed.
     pub case_id: Option<crate::cases::CaseId>,
 }
@@ -214,6 +218,8 @@ pub struct CaseContent {
     pub sender_emails: Vec<String>,
     /// A customer number the source named (e.g. the portal's logged-in customer).
     pub customer_hint: Option<String>,
+    /// The e-mail was sent by a machine (auto-reply, mailing list, flagged spam).
+    pub automated: Option<crate::model::AutomatedMail>,
     /// The root first, then attachments (quarantined ones left out).
     pub parts: Vec<CasePart>,
 }
@@ -242,6 +248,8 @@ pub struct CasePart {
     pub id: PartRef,
     pub subject: Option<String>,
     pub text: String,
+    /// The part's e-invoice: its XML is the evidence for the type `invoice`.
+    pub invoice: Option<EInvoice>,
 }
 
 /// What the understanding steps concluded about a case.

@@ -210,6 +210,8 @@ CREATE TABLE index_pending (root_id INTEGER PRIMARY KEY);
     cases::MIGRATION,
     // A task's history is read per task.
     "CREATE INDEX task_events_task ON task_events(task_id, id);",
+    // E-invoice fields read from a document's XML (issue 13).
+    "ALTER TABLE documents ADD COLUMN invoice TEXT;",
     // Claims master data (issue 12): claim numbers identify a customer like contract numbers.
     r#"
 CREATE TABLE claims (
@@ -538,8 +540,8 @@ impl SqliteStore {
         tx.prepare_cached(
             "INSERT INTO documents (parent_id, root_id, channel, filename, received_at, sha256, size,
                 stored, media_type, status, error, pages, ocr_pages, text, text_chars, warnings,
-                email, subject, sender, ocr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                email, subject, sender, ocr, invoice)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         )?
         .execute(params![
             parent.0,
@@ -561,6 +563,7 @@ impl SqliteStore {
             content.and_then(|c| c.email.as_ref()).and_then(|e| e.subject.clone()),
             content.and_then(sender_of),
             content.and_then(|c| c.ocr.as_ref()).map(json),
+            content.and_then(|c| c.invoice.as_ref()).map(json),
         ])?;
         let id = DocumentId(tx.last_insert_rowid());
         event(tx, id, status, error)?;
@@ -619,6 +622,7 @@ impl SqliteStore {
         let warnings: String = row.get("warnings")?;
         let email: Option<String> = row.get("email")?;
         let ocr_report: Option<String> = row.get("ocr")?;
+        let invoice: Option<String> = row.get("invoice")?;
         Ok(DocumentRow {
             id: DocumentId(row.get("id")?),
             parent_id: row.get::<_, Option<i64>>("parent_id")?.map(DocumentId),
@@ -669,6 +673,7 @@ impl SqliteStore {
             },
             ocr: ocr_report.and_then(|o| serde_json::from_str(&o).ok()),
             renditions: Vec::new(),
+            invoice: invoice.and_then(|i| serde_json::from_str(&i).ok()),
             case_id: row
                 .get::<_, Option<i64>>("case_id")?
                 .map(crate::cases::CaseId),
@@ -829,7 +834,7 @@ impl Store for SqliteStore {
                     tx.prepare_cached(
                         "UPDATE documents SET status = 'extracted', media_type = ?2, pages = ?3,
                             ocr_pages = ?4, text = ?5, text_chars = ?6, warnings = ?7, email = ?8,
-                            subject = ?9, sender = ?10, ocr = ?11
+                            subject = ?9, sender = ?10, ocr = ?11, invoice = ?12
                          WHERE id = ?1",
                     )?
                     .execute(params![
@@ -844,6 +849,7 @@ impl Store for SqliteStore {
                         c.email.as_ref().and_then(|e| e.subject.clone()),
                         sender_of(c),
                         c.ocr.as_ref().map(json),
+                        c.invoice.as_ref().map(json),
                     ])?;
                     Self::insert_renditions(&tx, rec.id, &c.renditions)?;
                     event(&tx, rec.id, DocStatus::Extracted, None)?;
@@ -1203,7 +1209,7 @@ impl Store for SqliteStore {
     fn case_content(&self, root: DocumentId) -> Result<CaseContent, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, parent_id, received_at, subject, email, text, metadata FROM documents
+            "SELECT id, parent_id, received_at, subject, email, text, metadata, invoice FROM documents
              WHERE root_id = ?1 AND status NOT IN ('quarantined', 'duplicate') ORDER BY id",
         )?;
         let mut case = CaseContent {
@@ -1212,6 +1218,7 @@ impl Store for SqliteStore {
             subject: None,
             sender_emails: Vec::new(),
             customer_hint: None,
+            automated: None,
             parts: Vec::new(),
         };
         let rows = stmt.query_map(params![root.0], |r| {
@@ -1223,10 +1230,11 @@ impl Store for SqliteStore {
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })?;
         for row in rows {
-            let (id, parent, received, subject, email, text, metadata) = row?;
+            let (id, parent, received, subject, email, text, metadata, invoice) = row?;
             if parent.is_none() {
                 case.received_at = parse_time(&received);
                 case.customer_hint = metadata
@@ -1242,12 +1250,14 @@ impl Store for SqliteStore {
                         .iter()
                         .filter_map(|a| a.email.as_ref().map(|e| e.to_lowercase()))
                         .collect();
+                    case.automated = meta.automated;
                 }
             }
             case.parts.push(CasePart {
                 id: PartRef::Stored(id),
                 subject,
                 text: text.unwrap_or_default(),
+                invoice: invoice.and_then(|i| serde_json::from_str(&i).ok()),
             });
         }
         if case.parts.is_empty() {

@@ -7,6 +7,7 @@
 mod api;
 mod auth;
 mod error;
+mod invoice;
 mod metrics;
 mod ui;
 

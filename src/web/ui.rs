@@ -593,6 +593,11 @@ pub async fn document(
                             @for r in &d.renditions { " · " a href={"/api/documents/" (d.id) "/renditions/" (r.kind)} { (r.kind) } }
                         }
                     }
+                    @if !d.warnings.is_empty() {
+                        h2 { "Hinweise" }
+                        ul.warnings { @for w in &d.warnings { li { (w) } } }
+                    }
+                    @if let Some(inv) = &d.invoice { (super::invoice::invoice_box(inv)) }
                     @if !view.attachments.is_empty() {
                         h2 { "Anhänge" }
                         ul { @for a in &view.attachments {

@@ -452,7 +452,9 @@ fn impulses_follow_the_rules_and_every_suppression() {
         &env,
         "k3.txt",
         3,
-        "hiermit beschwere ich mich. Ich bin äußerst unzufrieden mit Ihrem Service, niemand ruft zurück. Das ist eine Beschwerde.",
+        "hiermit beschwere ich mich über die Bearbeitung meines Anliegens. Seit sechs Wochen \
+         warte ich auf eine Antwort, niemand ruft zurück, und bei der Hotline werde ich jedes Mal \
+         vertröstet. Ich bin äußerst unzufrieden mit Ihrem Service. Das ist eine Beschwerde.",
     );
     assert_eq!(task_of(&env, complaint)["doc_type"], "complaint");
     assert!(impulse_rules(&task_of(&env, complaint)).is_empty());

@@ -377,3 +377,76 @@ fn development_set_keeps_its_figures() {
         "{report}"
     );
 }
+
+/// `intake eval` tells an operator which routing thresholds reach a target precision, and
+/// `--plot` draws the reliability diagram and the dark-share curve.
+#[test]
+fn eval_chooses_routing_thresholds_and_draws_the_plot() {
+    let env = with_sample_customers();
+    let dir = samples().join("dev");
+    let plot = env.path("eval.png");
+    let report: Value = serde_json::from_str(&env.ok(&[
+        "eval",
+        "--json",
+        "--labels",
+        dir.join("labels.jsonl").to_str().unwrap(),
+        "--root",
+        dir.to_str().unwrap(),
+        "--plot",
+        plot.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let levels = report["dark_by_precision"]["levels"].as_array().unwrap();
+    let targets: Vec<f64> = levels
+        .iter()
+        .map(|l| l["target"].as_f64().unwrap())
+        .collect();
+    assert_eq!(targets, vec![0.95, 0.98, 0.99, 0.995]);
+    let mut last_dark = f64::MAX;
+    for l in levels {
+        let (target, precision) = (
+            l["target"].as_f64().unwrap(),
+            l["precision"].as_f64().unwrap(),
+        );
+        assert!(precision >= target, "{l}");
+        // A stricter target never routes more.
+        let dark = l["dark_share"].as_f64().unwrap();
+        assert!(dark <= last_dark, "{levels:?}");
+        last_dark = dark;
+        for (t, v) in l["thresholds"].as_object().unwrap() {
+            assert!(classify_type(t), "{t}");
+            assert!((0.6..=1.0).contains(&v.as_f64().unwrap()), "{l}");
+        }
+    }
+    assert!(
+        levels[0]["dark_share"].as_f64().unwrap() > 0.3,
+        "{levels:?}"
+    );
+    // The plot: both panels carry a drawn curve (coloured pixels), not just a blank page.
+    let img = image::open(&plot).expect("a PNG").to_rgb8();
+    assert_eq!(img.dimensions(), (1200, 560));
+    let coloured = |x0: u32, x1: u32| {
+        (x0..x1)
+            .flat_map(|x| (0..560).map(move |y| (x, y)))
+            .filter(|&(x, y)| {
+                let p = img.get_pixel(x, y).0;
+                p[0].abs_diff(p[2]) > 60
+            })
+            .count()
+    };
+    assert!(coloured(80, 500) > 20, "reliability panel");
+    assert!(coloured(680, 1140) > 20, "dark-share panel");
+    // The text report names the thresholds as TOML for [inbox].
+    let text = env.ok(&[
+        "eval",
+        "--labels",
+        dir.join("labels.jsonl").to_str().unwrap(),
+        "--root",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(text.contains("route_thresholds = {"), "{text}");
+}
+
+fn classify_type(t: &str) -> bool {
+    intake::classify::DocType::parse(t).is_some()
+}

@@ -8,6 +8,7 @@ mod browser;
 mod cases;
 mod cli;
 mod crash;
+mod einvoice;
 mod folder;
 mod imap;
 mod inbox;
