@@ -279,6 +279,8 @@ impl App {
                         .and_then(|t| t["queue"].as_str())
                         .unwrap_or_default()
                         .to_string(),
+                    document_id: r.id.0,
+                    case_id: r.case_id.map(|c| c.0),
                 });
             pairs.push((label, decision));
         }

@@ -18,6 +18,7 @@ use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
 
 mod access;
+mod case_lookups;
 mod cases;
 
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
