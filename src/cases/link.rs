@@ -197,6 +197,11 @@ fn relation(a: &str, b: &str) -> Relation {
     }
 }
 
+/// Shared content words that are evidence on their own: two substantial documents sharing
+/// this many are not "different concerns"; a follow-up needs this many with a case of an
+/// unrelated type.
+const MIN_SHARED: usize = 2;
+
 /// Content-word stems a document needs before its lack of shared words means "another
 /// concern" (a short note can be about anything).
 const SUBSTANTIAL_WORDS: usize = 6;
@@ -248,7 +253,7 @@ impl LinkRules {
             && if doc.follow_up.is_some() {
                 shared.is_empty()
             } else {
-                share < self.concern_overlap
+                share < self.concern_overlap && shared.len() < MIN_SHARED
             }
     }
 
@@ -282,9 +287,10 @@ impl LinkRules {
             )),
             (None, _) if similar => Some((share, LinkReason::SameConcern { hours, shared })),
             (None, _) => None,
-            // A reference to earlier correspondence: shared words, or the only case it fits.
+            // A reference to earlier correspondence: shared words (at least two for a case
+            // of an unrelated type), or the only case it fits.
             (Some(reference), rel)
-                if similar
+                if (similar && (rel != Relation::Unrelated || shared.len() >= MIN_SHARED))
                     || (rel == Relation::Related && (!shared.is_empty() || open.related == 1)) =>
             {
                 Some((

@@ -258,11 +258,24 @@ fn a_reference_joins_the_related_case_of_the_customer() {
         rules(168).decide(&confirm, &[cancel.clone(), claim2]),
         Decision::NewCase
     );
-    // A case of an unrelated type needs shared words even with a reference.
+    // A case of an unrelated type needs two shared words even with a reference.
     let mut moved = doc("K-1", "bank_details_change", 100);
     moved.follow_up = Some("wie besprochen".into());
     moved.words = w("Neue IBAN für die Abbuchung.");
-    assert_eq!(rules(168).decide(&moved, &[other]), Decision::NewCase);
+    assert_eq!(
+        rules(168).decide(&moved, std::slice::from_ref(&other)),
+        Decision::NewCase
+    );
+    moved.words = w("Umzug: die Abbuchung bitte vom neuen Konto.");
+    assert_eq!(
+        rules(168).decide(&moved, std::slice::from_ref(&other)),
+        Decision::NewCase
+    );
+    let umzug = with_words(other, "Umzug nach Köln, Abbuchung ab Mai");
+    assert_eq!(
+        joined(rules(168).decide(&moved, &[umzug])).map(|j| j.0),
+        Some(3)
+    );
 }
 
 #[test]
@@ -341,6 +354,15 @@ fn two_incidents_of_one_customer_stay_two_cases() {
     let mut by_contract = crash.clone();
     by_contract.found_by = FoundBy::Contract("KF1".into());
     assert_eq!(rules(72).decide(&d, &[by_contract]), Decision::NewCase);
+    // Two shared words of a longer letter are evidence enough (an addition to the list).
+    let mut addition = doc("K-1", "claim", 20);
+    addition.words = w("Zur Liste kommt noch hinzu: aus dem Kellerabteil fehlt außerdem ein Kindersitz, den ich erst jetzt vermisse; der Kaufbeleg des Trekkingrads folgt.");
+    let theft = with_words(cand(2, "K-1", "claim", 0, FoundBy::Window), THEFT);
+    assert!(
+        joined(rules(72).decide(&addition, std::slice::from_ref(&theft))).is_some(),
+        "{:?}",
+        crate::cases::concern::overlap(&addition.words, &theft.words)
+    );
     // The same incident reported again (letter, then e-mail) is one case.
     d.words = w(CRASH);
     assert_eq!(

@@ -804,7 +804,12 @@ fn a_clerks_split_is_never_undone_by_a_later_document() {
         split,
         "the reply follows the split-off mail"
     );
-    let again = letter(&env, "again.txt", 1, CLAIM);
+    let again = letter(
+        &env,
+        "again.txt",
+        1,
+        &format!("Noch einmal zur Sicherheit: {CLAIM}"),
+    );
     assert!([case, split].contains(&case_of(&env, again)));
     assert_eq!(case_of(&env, a), case);
     assert_eq!(case_of(&env, b), split);
