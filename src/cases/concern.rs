@@ -6,6 +6,8 @@
 //! none. Pure; the store feeds it the texts.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -389,6 +391,40 @@ pub fn letter_subject(text: &str) -> Option<&str> {
     })
 }
 
+/// Recomputed after this many new documents …
+const COMMON_REFRESH_DOCUMENTS: i64 = 20;
+/// … or this long.
+const COMMON_REFRESH_AGE: Duration = Duration::from_secs(600);
+
+/// The store's common words (words in most customers' mail, `store::sqlite::case_lookups`),
+/// kept between routing batches: reading a sample of recent mail for every small batch would
+/// cost more than the linking itself. Refreshed when the store has grown by
+/// [`COMMON_REFRESH_DOCUMENTS`] documents or after [`COMMON_REFRESH_AGE`].
+#[derive(Default)]
+pub struct CommonWords {
+    cached: Mutex<Option<(Instant, i64, Arc<BTreeSet<String>>)>>,
+}
+
+impl CommonWords {
+    /// The cached words, or `compute`d ones when the store's newest document id `newest` is
+    /// far enough beyond the cached one.
+    pub fn get<E>(
+        &self,
+        newest: i64,
+        compute: impl FnOnce() -> Result<BTreeSet<String>, E>,
+    ) -> Result<Arc<BTreeSet<String>>, E> {
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, seen, words)) = cached.as_ref() {
+            if newest - seen < COMMON_REFRESH_DOCUMENTS && at.elapsed() < COMMON_REFRESH_AGE {
+                return Ok(words.clone());
+            }
+        }
+        let words = Arc::new(compute()?);
+        *cached = Some((Instant::now(), newest, words.clone()));
+        Ok(words)
+    }
+}
+
 /// Phrases that refer to earlier correspondence, from `[cases] follow_up_phrases`.
 pub struct FollowUps {
     phrases: Vec<String>,
@@ -526,5 +562,23 @@ mod tests {
         let c = content_words("Hagel hat die Motorhaube meines Autos verbeult.", &ignore);
         assert_eq!(overlap(&a, &c).0, 0.0);
         assert_eq!(overlap(&a, &BTreeSet::new()).0, 0.0);
+    }
+
+    #[test]
+    fn common_words_are_recomputed_only_when_the_store_grew() {
+        let cache = CommonWords::default();
+        let computed = std::cell::Cell::new(0);
+        let get = |newest: i64| {
+            cache
+                .get(newest, || {
+                    computed.set(computed.get() + 1);
+                    Ok::<_, ()>(BTreeSet::from([format!("w{newest}")]))
+                })
+                .unwrap()
+        };
+        assert!(get(5).contains("w5"));
+        assert!(get(10).contains("w5"), "5 new documents: cached");
+        assert!(get(30).contains("w30"), "25 new documents: recomputed");
+        assert_eq!(computed.get(), 2);
     }
 }

@@ -24,7 +24,7 @@ use crate::inbox::templates::{TaskStep, Templates};
 use crate::model::{DocumentId, TaskId};
 use crate::store::{StoreError, Task, TaskError};
 
-pub use concern::FollowUps;
+pub use concern::{CommonWords, FollowUps};
 pub use link::{Candidate, CaseDoc, Decision, FoundBy, LinkReason, LinkRules};
 pub use reminder::Reminders;
 
@@ -58,9 +58,14 @@ impl From<rusqlite::Error> for CaseError {
 pub struct CaseRules {
     pub linking: LinkRules,
     pub follow_ups: FollowUps,
+    /// Words in most customers' mail, kept between batches.
+    pub common_words: CommonWords,
     pub reminders: Reminders,
     pub impulses: ImpulseRules,
     pub templates: Templates,
+    /// `[inbox] triage_queue`: a document joining a case handled in another department adds
+    /// its own queue to the task's further queues, unless that is triage.
+    pub triage_queue: String,
 }
 
 impl CaseRules {
@@ -68,9 +73,11 @@ impl CaseRules {
         Ok(CaseRules {
             linking: LinkRules::new(&config.cases),
             follow_ups: FollowUps::new(&config.cases),
+            common_words: CommonWords::default(),
             reminders: Reminders::new(&config.cases),
             impulses: ImpulseRules::from_config(&config.impulses, &config.classify)?,
             templates: Templates::new(&config.templates),
+            triage_queue: config.inbox.triage_queue.clone(),
         })
     }
 }

@@ -637,6 +637,7 @@ impl SqliteStore {
             email: email.and_then(|e| serde_json::from_str(&e).ok()),
             text: if with_text { row.get("text")? } else { None },
             understanding: DocumentUnderstanding {
+                routed_queue: row.get("queue")?,
                 doc_type: row.get("doc_type")?,
                 doc_type_confidence: row.get("doc_type_confidence")?,
                 best_type: row.get("doc_type_best")?,

@@ -753,6 +753,16 @@ fn an_invoice_and_a_status_complaint_join_the_claim_and_other_incidents_stay_apa
         "seit dem Wildunfall mit dem Reh warte ich auf Nachricht, die Stoßstange ist immer noch nicht repariert. Ich bin sehr unzufrieden und beschwere mich.",
     );
     assert_eq!(case_of(&env, complaint), case);
+    // The claim's task stays in its queue and is listed for the complaints department too.
+    let t = task_of(&env, claim);
+    assert_eq!(t["queue"], "schaden");
+    assert!(
+        t["also_queues"]
+            .as_array()
+            .unwrap()
+            .contains(&"beschwerde".into()),
+        "{t:#}"
+    );
     // The same complaint from another customer joins nothing of customer 1.
     let other = mail(
         &env,

@@ -396,6 +396,15 @@ fn route_one(
                 .prepare_cached("SELECT task_id FROM cases WHERE id = ?1")?
                 .query_row(params![case_id.0], |r| r.get(0))?;
             let mut task = load_task(tx, task_id)?;
+            // A complaint joining a claim handled elsewhere stays visible to its own
+            // department: the task is listed in that queue too.
+            let own = &p.spec.queue;
+            if *own != task.spec.queue
+                && *own != rules.triage_queue
+                && !task.case.also_queues.contains(own)
+            {
+                task.case.also_queues.push(own.clone());
+            }
             // A case with health data in it is health data as a whole.
             task.spec.health_data |= p.spec.health_data;
             task.documents = members_json_union(&task.documents, &p.members);
@@ -548,9 +557,13 @@ impl CaseStore for SqliteStore {
         // Words in most customers' recent mail (the insurer's own address, a form's text)
         // say nothing about a concern; read once per batch.
         let common = if rules.linking.enabled {
-            common_words(&tx)?
+            let newest: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM documents", [], |r| {
+                    r.get(0)
+                })?;
+            rules.common_words.get(newest, || common_words(&tx))?
         } else {
-            BTreeSet::new()
+            Default::default()
         };
         for root in &roots {
             changed.extend(route_one(&tx, *root, rules, &common)?);
