@@ -27,286 +27,21 @@ const REPLY_PREFIXES: [&str; 8] = [
     "aw:", "re:", "antwort:", "wg:", "fw:", "fwd:", "wtr:", "answer:",
 ];
 
-/// Words of any German (or English) letter or e-mail that say nothing about its concern:
-/// function words, greetings, and the words every insurance letter uses.
-const STOPWORDS: &[&str] = &[
-    // function words
-    "aber",
-    "alle",
-    "allen",
-    "aller",
-    "alles",
-    "also",
-    "auch",
-    "auf",
-    "aus",
-    "bei",
-    "beim",
-    "bereits",
-    "bis",
-    "bisher",
-    "bitte",
-    "dabei",
-    "dafuer",
-    "damit",
-    "dann",
-    "darauf",
-    "darf",
-    "dass",
-    "dazu",
-    "dem",
-    "den",
-    "denn",
-    "der",
-    "des",
-    "dessen",
-    "deshalb",
-    "dies",
-    "diese",
-    "diesem",
-    "diesen",
-    "dieser",
-    "dieses",
-    "doch",
-    "dort",
-    "durch",
-    "eine",
-    "einem",
-    "einen",
-    "einer",
-    "eines",
-    "einmal",
-    "etwa",
-    "etwas",
-    "euch",
-    "fuer",
-    "ganz",
-    "gegen",
-    "gerne",
-    "gestern",
-    "habe",
-    "haben",
-    "hat",
-    "hatte",
-    "heute",
-    "hier",
-    "hiermit",
-    "hinten",
-    "ihnen",
-    "ihre",
-    "ihrem",
-    "ihren",
-    "ihrer",
-    "ihres",
-    "immer",
-    "jede",
-    "jedem",
-    "jeden",
-    "jeder",
-    "jetzt",
-    "kann",
-    "keine",
-    "keinen",
-    "koennen",
-    "koennte",
-    "leider",
-    "mein",
-    "meine",
-    "meinem",
-    "meinen",
-    "meiner",
-    "meines",
-    "mich",
-    "mir",
-    "mit",
-    "moechte",
-    "muss",
-    "nach",
-    "nachdem",
-    "nicht",
-    "nichts",
-    "noch",
-    "nun",
-    "nur",
-    "oder",
-    "ohne",
-    "schon",
-    "sehr",
-    "seit",
-    "sein",
-    "seine",
-    "sich",
-    "sie",
-    "sind",
-    "soll",
-    "sollen",
-    "sowie",
-    "ueber",
-    "unter",
-    "uns",
-    "unser",
-    "unsere",
-    "unserem",
-    "unseren",
-    "unserer",
-    "vielen",
-    "viel",
-    "vom",
-    "von",
-    "vor",
-    "waere",
-    "war",
-    "waren",
-    "warum",
-    "was",
-    "weil",
-    "wenn",
-    "werden",
-    "wie",
-    "wieder",
-    "wir",
-    "wird",
-    "wurde",
-    "wurden",
-    "zum",
-    "zur",
-    "zwei",
-    "drei",
-    "also",
-    "dank",
-    "danke",
-    "vielen",
-    "herzlich",
-    "with",
-    "from",
-    "have",
-    "this",
-    "that",
-    "your",
-    "please",
-    "thank",
-    "thanks",
-    "would",
-    // letter boilerplate
-    "sehr",
-    "geehrte",
-    "geehrter",
-    "geehrten",
-    "damen",
-    "herren",
-    "frau",
-    "herr",
-    "herrn",
-    "freundlichen",
-    "gruessen",
-    "gruss",
-    "gruesse",
-    "beste",
-    "viele",
-    "liebe",
-    "hallo",
-    "betreff",
-    "datum",
-    "anbei",
-    "anlage",
-    "anlagen",
-    "sende",
-    "senden",
-    "sendet",
-    "schicke",
-    "schicken",
-    "uebersende",
-    "uebersenden",
-    "erhalten",
-    "mitteilen",
-    "teilen",
-    "bestaetigen",
-    "bestaetigung",
-    "bestaetige",
-    "rueckmeldung",
-    "nachricht",
-    "schreiben",
-    "mail",
-    "email",
-    "telefon",
-    "telefonisch",
-    "strasse",
-    "postfach",
-    "kundenservice",
-    "kundennummer",
-    "kunde",
-    "kundin",
-    "nummer",
-    "vertragsnummer",
-    "versicherungsnummer",
-    "mitglied",
-    "dear",
-    "regards",
-    "sincerely",
-    "januar",
-    "februar",
-    "maerz",
-    "april",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "dezember",
-    "montag",
-    "dienstag",
-    "mittwoch",
-    "donnerstag",
-    "freitag",
-    "samstag",
-    "sonntag",
-    "uhr",
-    "euro",
-    "eur",
-    "wegen",
-    "sofort",
-    "bald",
-    "moeglich",
-    // every insurance letter
-    "versicherung",
-    "versichert",
-    "versicherungsnehmer",
-    "versicherungsnehmerin",
-    "vertrag",
-    "vertraege",
-    "police",
-    "schaden",
-    "schadens",
-    "schadennummer",
-    "schadenmeldung",
-    "schadenfall",
-    "meldung",
-    "melde",
-    "melden",
-    "gemeldet",
-    "aktenzeichen",
-    "zeichen",
-    "vorgang",
-    "angelegenheit",
-    "anfrage",
-    "antwort",
-    "antworten",
-    "beitrag",
-    "beitraege",
-    "ag",
-    "gmbh",
-    "assekuranz",
-];
+/// Words of any German (or English) letter or e-mail that say nothing about its concern
+/// (function words, greetings, the words every insurance letter uses), one list in
+/// `stopwords.txt`. Generic language, nothing of one insurer's letters.
+const STOPWORDS: &str = include_str!("stopwords.txt");
 
 /// Stems of the words in [`STOPWORDS`], built once.
 fn stopword_stems() -> &'static BTreeSet<String> {
     static STEMS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
     STEMS.get_or_init(|| {
         STOPWORDS
-            .iter()
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or_default())
+            .flat_map(str::split_whitespace)
             .filter(|w| w.chars().count() >= MIN_WORD_CHARS)
-            .map(|w| stem(w))
+            .map(stem)
             .collect()
     })
 }
@@ -391,36 +126,43 @@ pub fn letter_subject(text: &str) -> Option<&str> {
     })
 }
 
-/// Recomputed after this many new documents …
-const COMMON_REFRESH_DOCUMENTS: i64 = 20;
+/// Recomputed after this many documents were routed …
+const COMMON_REFRESH_DOCUMENTS: usize = 20;
 /// … or this long.
 const COMMON_REFRESH_AGE: Duration = Duration::from_secs(600);
 
 /// The store's common words (words in most customers' mail, `store::sqlite::case_lookups`),
 /// kept between routing batches: reading a sample of recent mail for every small batch would
-/// cost more than the linking itself. Refreshed when the store has grown by
-/// [`COMMON_REFRESH_DOCUMENTS`] documents or after [`COMMON_REFRESH_AGE`].
+/// cost more than the linking itself. Refreshed after [`COMMON_REFRESH_DOCUMENTS`] routed
+/// documents or [`COMMON_REFRESH_AGE`].
 #[derive(Default)]
 pub struct CommonWords {
-    cached: Mutex<Option<(Instant, i64, Arc<BTreeSet<String>>)>>,
+    cached: Mutex<Option<Cached>>,
 }
 
+/// When the words were computed, how many documents were routed since, and the words.
+type Cached = (Instant, usize, Arc<BTreeSet<String>>);
+
 impl CommonWords {
-    /// The cached words, or `compute`d ones when the store's newest document id `newest` is
-    /// far enough beyond the cached one.
+    /// The words for a batch of `batch` documents: the cached ones, or freshly `compute`d
+    /// when enough documents were routed since (or time passed).
+    /// `compute` also says whether its sample was full; a result from a small store (where
+    /// every batch changes it and reading it is cheap) is not kept.
     pub fn get<E>(
         &self,
-        newest: i64,
-        compute: impl FnOnce() -> Result<BTreeSet<String>, E>,
+        batch: usize,
+        compute: impl FnOnce() -> Result<(BTreeSet<String>, bool), E>,
     ) -> Result<Arc<BTreeSet<String>>, E> {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, seen, words)) = cached.as_ref() {
-            if newest - seen < COMMON_REFRESH_DOCUMENTS && at.elapsed() < COMMON_REFRESH_AGE {
+        if let Some((at, routed, words)) = cached.as_mut() {
+            if *routed < COMMON_REFRESH_DOCUMENTS && at.elapsed() < COMMON_REFRESH_AGE {
+                *routed += batch;
                 return Ok(words.clone());
             }
         }
-        let words = Arc::new(compute()?);
-        *cached = Some((Instant::now(), newest, words.clone()));
+        let (words, full) = compute()?;
+        let words = Arc::new(words);
+        *cached = full.then(|| (Instant::now(), batch, words.clone()));
         Ok(words)
     }
 }
@@ -565,20 +307,36 @@ mod tests {
     }
 
     #[test]
-    fn common_words_are_recomputed_only_when_the_store_grew() {
+    fn common_words_are_recomputed_after_enough_routed_documents() {
         let cache = CommonWords::default();
         let computed = std::cell::Cell::new(0);
-        let get = |newest: i64| {
+        let full = std::cell::Cell::new(true);
+        let get = |batch: usize| {
             cache
-                .get(newest, || {
+                .get(batch, || {
                     computed.set(computed.get() + 1);
-                    Ok::<_, ()>(BTreeSet::from([format!("w{newest}")]))
+                    Ok::<_, ()>((BTreeSet::from([format!("w{}", computed.get())]), full.get()))
                 })
                 .unwrap()
         };
-        assert!(get(5).contains("w5"));
-        assert!(get(10).contains("w5"), "5 new documents: cached");
-        assert!(get(30).contains("w30"), "25 new documents: recomputed");
+        assert!(get(5).contains("w1"));
+        assert!(get(10).contains("w1"), "5 routed since: cached");
+        assert!(get(10).contains("w1"), "15 routed since: cached");
+        assert!(get(1).contains("w2"), "25 routed since: recomputed");
         assert_eq!(computed.get(), 2);
+        // From a small store (sample not full): computed for every batch.
+        let cache = CommonWords::default();
+        full.set(false);
+        let get = |batch: usize| {
+            cache
+                .get(batch, || {
+                    computed.set(computed.get() + 1);
+                    Ok::<_, ()>((BTreeSet::new(), full.get()))
+                })
+                .unwrap()
+        };
+        get(1);
+        get(1);
+        assert_eq!(computed.get(), 4);
     }
 }

@@ -112,7 +112,8 @@ pub(super) fn concern_of(
 /// name and address in every letter, a form's printed text. They say nothing about a concern.
 /// Learned from the store, so nothing about one insurer's letters is built in. A document
 /// without a customer counts as a customer of its own.
-pub(super) fn common_words(tx: &Transaction) -> rusqlite::Result<BTreeSet<String>> {
+/// Also says whether the sample was full (the store holds at least [`COMMON_SAMPLE`] items).
+pub(super) fn common_words(tx: &Transaction) -> rusqlite::Result<(BTreeSet<String>, bool)> {
     let mut by_stem: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut customers: BTreeSet<String> = BTreeSet::new();
     let mut stmt = tx.prepare_cached(
@@ -120,6 +121,7 @@ pub(super) fn common_words(tx: &Transaction) -> rusqlite::Result<BTreeSet<String
          WHERE parent_id IS NULL ORDER BY id DESC LIMIT ?1",
     )?;
     let none = BTreeSet::new();
+    let mut sampled = 0;
     for row in stmt.query_map(params![COMMON_SAMPLE as i64], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -129,21 +131,24 @@ pub(super) fn common_words(tx: &Transaction) -> rusqlite::Result<BTreeSet<String
         ))
     })? {
         let (id, customer, subject, text) = row?;
+        sampled += 1;
         let who = customer.unwrap_or_else(|| format!("#{id}"));
         customers.insert(who.clone());
         for stem in content_words(&format!("{subject}\n{text}"), &none) {
             by_stem.entry(stem).or_default().insert(who.clone());
         }
     }
+    let full = sampled >= COMMON_SAMPLE;
     if customers.len() < COMMON_MIN_CUSTOMERS {
-        return Ok(BTreeSet::new());
+        return Ok((BTreeSet::new(), full));
     }
     let needed = (customers.len() as f32 * COMMON_SHARE).ceil() as usize;
-    Ok(by_stem
+    let common = by_stem
         .into_iter()
         .filter(|(_, who)| who.len() >= needed)
         .map(|(stem, _)| stem)
-        .collect())
+        .collect();
+    Ok((common, full))
 }
 
 /// The stems of a customer's name, street and city.

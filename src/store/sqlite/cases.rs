@@ -557,11 +557,7 @@ impl CaseStore for SqliteStore {
         // Words in most customers' recent mail (the insurer's own address, a form's text)
         // say nothing about a concern; read once per batch.
         let common = if rules.linking.enabled {
-            let newest: i64 =
-                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM documents", [], |r| {
-                    r.get(0)
-                })?;
-            rules.common_words.get(newest, || common_words(&tx))?
+            rules.common_words.get(roots.len(), || common_words(&tx))?
         } else {
             Default::default()
         };
