@@ -273,13 +273,22 @@ impl App {
                     confidence: r.understanding.doc_type_confidence.unwrap_or(0.0) as f32,
                     customer_id: r.understanding.customer_id.clone(),
                     match_confidence: r.understanding.match_confidence.map(|c| c as f32),
+                    // The document's own routing; joining a case is measured by the case
+                    // figures (the case's task may sit in another queue).
                     queue: r
                         .understanding
-                        .task
-                        .as_ref()
-                        .and_then(|t| t["queue"].as_str())
-                        .unwrap_or_default()
-                        .to_string(),
+                        .routed_queue
+                        .clone()
+                        .or_else(|| {
+                            r.understanding
+                                .task
+                                .as_ref()
+                                .and_then(|t| t["queue"].as_str())
+                                .map(str::to_string)
+                        })
+                        .unwrap_or_default(),
+                    document_id: r.id.0,
+                    case_id: r.case_id.map(|c| c.0),
                 });
             pairs.push((label, decision));
         }

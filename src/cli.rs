@@ -148,9 +148,10 @@ pub enum Command {
         #[arg(long, default_value_t = 6)]
         epochs: usize,
     },
-    /// Measure type, customer match and routing against labelled files
+    /// Measure type, customer match, routing and case linking against labelled files
     Eval {
-        /// JSON lines: {"file", "doc_type", "customer_id", "queue"?}
+        /// JSON lines: {"file", "doc_type", "customer_id", "queue"?, "case"?}; documents about
+        /// the same concern share a "case" string (case-linking pair precision and recall)
         #[arg(long)]
         labels: PathBuf,
         /// Directory the labels' file paths are relative to

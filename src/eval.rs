@@ -13,10 +13,12 @@ use crate::config::InboxConfig;
 pub mod plot;
 pub mod thresholds;
 
-/// One line of a labels file (`{"file", "doc_type", "customer_id", "queue", "weight",
+/// One line of a labels file (`{"file", "doc_type", "customer_id", "queue", "case", "weight",
 /// "calibrate"}`; `queue` optional: when missing it is what the routing config gives the true
-/// type and customer. Only for `intake train`, both optional: `weight`, how much the example
-/// counts (default 1); `calibrate`, false for mail the rules were tuned on (default true).
+/// type and customer. `case` optional: documents about the same concern share a case id
+/// string (any text; only equality counts), for the case-linking figures. Only for
+/// `intake train`, both optional: `weight`, how much the example counts (default 1);
+/// `calibrate`, false for mail the rules were tuned on (default true).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Label {
     pub file: String,
@@ -24,6 +26,9 @@ pub struct Label {
     pub customer_id: Option<String>,
     #[serde(default)]
     pub queue: Option<String>,
+    /// The true case: labelled documents with the same string belong to one case.
+    #[serde(default)]
+    pub case: Option<String>,
     #[serde(default)]
     pub weight: Option<f32>,
     #[serde(default)]
@@ -42,6 +47,9 @@ pub struct Decision {
     /// How sure the customer match was (routing trusts it from `min_match_confidence`).
     pub match_confidence: Option<f32>,
     pub queue: String,
+    /// The received item's document id (receipt order) and the case intake put it in.
+    pub document_id: i64,
+    pub case_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +82,8 @@ pub struct Report {
     pub missing: Vec<String>,
     /// Every file with a wrong type, customer or queue, in label order.
     pub mistakes: Vec<Mistake>,
+    /// Case linking over the labelled documents ([`case_linking`]).
+    pub cases: CaseLinking,
 }
 
 /// A labelled file where type, customer or queue came out wrong.
@@ -240,6 +250,7 @@ pub fn evaluate(inbox: &InboxConfig, pairs: &[(Label, Option<Decision>)]) -> Rep
         dark_by_precision: thresholds::Analysis::default(),
         missing,
         mistakes,
+        cases: case_linking(pairs),
     }
 }
 
@@ -316,12 +327,146 @@ impl Report {
                 ));
             }
         }
+        s.push_str(&self.cases.render());
         if !self.missing.is_empty() {
             s.push_str(&format!(
                 "\nnot found: {} file(s), e.g. {}\n",
                 self.missing.len(),
                 self.missing[0]
             ));
+        }
+        s
+    }
+}
+
+/// How well documents about one concern ended up in one case. Over every pair of labelled
+/// documents that carry a `case` label: predicted-linked when intake put both in the same
+/// case, true-linked when their labels share the case id.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CaseLinking {
+    /// Found documents with a `case` label (the pairs are formed among them).
+    pub documents: usize,
+    pub true_pairs: usize,
+    pub predicted_pairs: usize,
+    /// Pairs both true- and predicted-linked.
+    pub correct_pairs: usize,
+    /// correct / predicted.
+    pub pair_precision: f64,
+    /// correct / true.
+    pub pair_recall: f64,
+    /// Documents (with a labelled customer) that joined a case whose first document with a
+    /// labelled customer belongs to another customer. The target is 0.
+    pub cross_customer_joins: usize,
+    /// Pairs linked that should not be (at most [`CASE_LIST_LIMIT`]): file, file.
+    pub wrong_pairs: Vec<(String, String)>,
+    /// Pairs that should be linked and are not (at most [`CASE_LIST_LIMIT`]).
+    pub missed_pairs: Vec<(String, String)>,
+    /// The documents counted in `cross_customer_joins`.
+    pub cross_customer: Vec<CrossCustomerJoin>,
+}
+
+/// How many wrong and missed pairs the report lists.
+pub const CASE_LIST_LIMIT: usize = 50;
+
+/// A document that joined another customer's case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossCustomerJoin {
+    pub file: String,
+    pub customer_id: String,
+    pub case_customer_id: String,
+    pub case_id: i64,
+}
+
+/// The case-linking figures of labelled files and intake's decisions.
+pub fn case_linking(pairs: &[(Label, Option<Decision>)]) -> CaseLinking {
+    // (file, true case, decided case) of every found document with a case label.
+    let docs: Vec<(&str, &str, Option<i64>)> = pairs
+        .iter()
+        .filter_map(|(l, d)| Some((l.file.as_str(), l.case.as_deref()?, d.as_ref()?.case_id)))
+        .collect();
+    let mut out = CaseLinking {
+        documents: docs.len(),
+        ..CaseLinking::default()
+    };
+    for (i, a) in docs.iter().enumerate() {
+        for b in &docs[i + 1..] {
+            let truly = a.1 == b.1;
+            let predicted = a.2.is_some() && a.2 == b.2;
+            out.true_pairs += usize::from(truly);
+            out.predicted_pairs += usize::from(predicted);
+            out.correct_pairs += usize::from(truly && predicted);
+            let list = match (truly, predicted) {
+                (false, true) => &mut out.wrong_pairs,
+                (true, false) => &mut out.missed_pairs,
+                _ => continue,
+            };
+            if list.len() < CASE_LIST_LIMIT {
+                list.push((a.0.to_string(), b.0.to_string()));
+            }
+        }
+    }
+    out.pair_precision = ratio(out.correct_pairs, out.predicted_pairs);
+    out.pair_recall = ratio(out.correct_pairs, out.true_pairs);
+    // Every labelled document with a customer, in receipt order; a case belongs to the
+    // customer of its first one.
+    let mut with_customer: Vec<(&Label, &Decision)> = pairs
+        .iter()
+        .filter_map(|(l, d)| Some((l, d.as_ref()?)))
+        .filter(|(l, d)| l.customer_id.is_some() && d.case_id.is_some())
+        .collect();
+    with_customer.sort_by_key(|(_, d)| d.document_id);
+    let mut owner: BTreeMap<i64, &str> = BTreeMap::new();
+    for (l, d) in with_customer {
+        let (Some(case), Some(customer)) = (d.case_id, l.customer_id.as_deref()) else {
+            continue;
+        };
+        let first = *owner.entry(case).or_insert(customer);
+        if first != customer {
+            out.cross_customer_joins += 1;
+            out.cross_customer.push(CrossCustomerJoin {
+                file: l.file.clone(),
+                customer_id: customer.to_string(),
+                case_customer_id: first.to_string(),
+                case_id: case,
+            });
+        }
+    }
+    out
+}
+
+impl CaseLinking {
+    /// The case lines of the text report (nothing when no label carries a case).
+    pub fn render(&self) -> String {
+        if self.documents == 0 {
+            return String::new();
+        }
+        let mut s = format!(
+            "\ncase linking ({} documents with a case label)\n  pair precision    {:.4} ({} of {} linked pairs)\n  pair recall       {:.4} ({} of {} same-case pairs)\n  cross-customer    {} document(s) joined another customer's case\n",
+            self.documents,
+            self.pair_precision,
+            self.correct_pairs,
+            self.predicted_pairs,
+            self.pair_recall,
+            self.correct_pairs,
+            self.true_pairs,
+            self.cross_customer_joins
+        );
+        for c in &self.cross_customer {
+            s.push_str(&format!(
+                "    {} ({}) joined case {} of {}\n",
+                c.file, c.customer_id, c.case_id, c.case_customer_id
+            ));
+        }
+        for (title, list) in [
+            ("linked, but different cases", &self.wrong_pairs),
+            ("same case, not linked", &self.missed_pairs),
+        ] {
+            if !list.is_empty() {
+                s.push_str(&format!("  {title} ({}):\n", list.len()));
+                for (a, b) in list {
+                    s.push_str(&format!("    {a} + {b}\n"));
+                }
+            }
         }
         s
     }
@@ -337,6 +482,7 @@ mod tests {
             doc_type: t.into(),
             customer_id: c.map(Into::into),
             queue: None,
+            case: None,
             weight: None,
             calibrate: None,
         }
@@ -349,6 +495,8 @@ mod tests {
             customer_id: c.map(Into::into),
             match_confidence: c.map(|_| 0.99),
             queue: q.into(),
+            document_id: 0,
+            case_id: None,
         })
     }
 
@@ -405,5 +553,78 @@ mod tests {
         );
         assert_eq!(r.mistakes[1].decided_customer_id.as_deref(), Some("K-4"));
         assert!(r.render().contains("mistakes (2)"), "{}", r.render());
+    }
+
+    /// A labelled file of customer `c` in true case `truth`, put by intake into case
+    /// `decided` as the `n`-th received item.
+    fn in_case(
+        file: &str,
+        c: Option<&str>,
+        truth: Option<&str>,
+        n: i64,
+        decided: Option<i64>,
+    ) -> (Label, Option<Decision>) {
+        let mut l = label("claim", c);
+        l.file = file.into();
+        l.case = truth.map(Into::into);
+        let mut d = decision("claim", c, "schaden").unwrap();
+        d.document_id = n;
+        d.case_id = decided;
+        (l, Some(d))
+    }
+
+    #[test]
+    fn case_pairs_and_cross_customer_joins_are_counted() {
+        let pairs = vec![
+            // True case A: a, b, c; intake put a and b together, c apart.
+            in_case("a", Some("K-1"), Some("A"), 1, Some(10)),
+            in_case("b", Some("K-1"), Some("A"), 2, Some(10)),
+            in_case("c", Some("K-1"), Some("A"), 3, Some(11)),
+            // True case B (another claim of K-1) wrongly joined a's case.
+            in_case("d", Some("K-1"), Some("B"), 4, Some(10)),
+            // Another customer's document in case 11 (opened by c).
+            in_case("e", Some("K-2"), Some("C"), 5, Some(11)),
+            // No case label: not in the pairs, but still counted across customers.
+            in_case("f", Some("K-3"), None, 6, Some(10)),
+            // Not found.
+            (label("claim", Some("K-1")), None),
+        ];
+        let c = case_linking(&pairs);
+        assert_eq!(c.documents, 5);
+        // True pairs: ab, ac, bc. Predicted: ab, ad, bd, ce. Correct: ab.
+        assert_eq!(
+            (c.true_pairs, c.predicted_pairs, c.correct_pairs),
+            (3, 4, 1)
+        );
+        assert_eq!(c.pair_precision, 0.25);
+        assert_eq!(c.pair_recall, 1.0 / 3.0);
+        assert_eq!(
+            c.missed_pairs,
+            [("a".into(), "c".into()), ("b".into(), "c".into())]
+        );
+        assert_eq!(c.wrong_pairs.len(), 3);
+        assert_eq!(c.cross_customer_joins, 2);
+        let cross: Vec<(&str, &str)> = c
+            .cross_customer
+            .iter()
+            .map(|x| (x.file.as_str(), x.case_customer_id.as_str()))
+            .collect();
+        assert_eq!(cross, [("e", "K-1"), ("f", "K-1")]);
+        let text = c.render();
+        assert!(text.contains("pair precision    0.2500 (1 of 4"), "{text}");
+        assert!(
+            text.contains("2 document(s) joined another customer's case"),
+            "{text}"
+        );
+        // In the whole report and its JSON too; nothing when no label has a case.
+        let report = evaluate(&InboxConfig::default(), &pairs);
+        assert!(report.render().contains("case linking (5 documents"));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["cases"]["cross_customer_joins"], 2);
+        assert_eq!(json["cases"]["pair_recall"], 1.0 / 3.0);
+        let plain = vec![(label("claim", None), decision("claim", None, "schaden"))];
+        assert!(!evaluate(&InboxConfig::default(), &plain)
+            .render()
+            .contains("case linking"));
     }
 }

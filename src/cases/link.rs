@@ -1,16 +1,23 @@
 //! Which open case a routed document joins: a pure decision over the document's keys and the
 //! candidate cases the store found by those keys (indexed look-ups, see `store::sqlite::cases`).
-//! Order of evidence: e-mail thread, claim number, contract number, same customer and type
-//! within the window. Never links across two known, different customers, and never across two
-//! different claim numbers (two claims of one customer stay two cases).
+//! Order of evidence: e-mail thread, claim number, a reply to a subject of the customer's
+//! case, contract number, then the customer's open cases within the window — joined when
+//! they are about the same concern (same type, or a type read differently: a complaint or
+//! question about a claim, an invoice for it, a "please confirm" to a cancellation) as shown
+//! by shared content words or by a reference to earlier correspondence ([`super::concern`]).
+//! Never links across two known, different customers, never across two different claim
+//! numbers, and never two substantial documents that share no content (two claims of one
+//! customer about different incidents stay two cases). Linking only ever adds a document to
+//! one case: cases a clerk split stay split.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::CaseId;
-use crate::classify::UNKNOWN;
+use crate::classify::{DocType, UNKNOWN};
 use crate::config::CasesConfig;
 
 /// What linking knows about a routed document.
@@ -29,6 +36,15 @@ pub struct CaseDoc {
     pub contracts: Vec<String>,
     /// It is a reminder (it may join a case of another type by contract number).
     pub reminder: bool,
+    /// Its subject without reply prefixes ([`super::concern::subject_key`]); a later reply of
+    /// the same customer finds its case by it.
+    pub subject: Option<String>,
+    /// Its subject carried a reply prefix (`AW:`, `RE:`): it answers [`Self::subject`].
+    pub reply_subject: bool,
+    /// Why it refers to earlier correspondence, if it does (phrase, reply prefix, quote).
+    pub follow_up: Option<String>,
+    /// Its content-word stems ([`super::concern::content_words`]).
+    pub words: BTreeSet<String>,
 }
 
 /// How a candidate case was found.
@@ -37,6 +53,9 @@ pub enum FoundBy {
     Thread(String),
     Claim(String),
     Contract(String),
+    /// A document of the case has the subject this reply answers.
+    Subject(String),
+    /// An open case of the same customer within the window.
     Window,
 }
 
@@ -49,6 +68,8 @@ pub struct Candidate {
     pub last_document_at: DateTime<Utc>,
     pub claims: Vec<String>,
     pub found_by: FoundBy,
+    /// Content-word stems of the case's documents (filled for the same customer's cases).
+    pub words: BTreeSet<String>,
 }
 
 /// Why a document joined a case (recorded on the case's history and in `cases show`).
@@ -69,6 +90,40 @@ pub enum LinkReason {
     TimeWindow {
         hours: u32,
     },
+    /// A reply (`AW:`, `RE:`) to the subject of a document of the customer's case.
+    ReplySubject {
+        subject: String,
+    },
+    /// Refers to earlier correspondence (`reference`: the phrase, reply prefix or quote) and
+    /// the customer's open case within the window is about the same concern.
+    Reference {
+        reference: String,
+        hours: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        shared: Vec<String>,
+    },
+    /// Same customer within the window and the same concern (shared content words), though
+    /// the type was read differently.
+    SameConcern {
+        hours: u32,
+        shared: Vec<String>,
+    },
+}
+
+/// At most this many shared words are named in a reason.
+const NAMED_WORDS: usize = 5;
+
+fn named(words: &[String]) -> String {
+    let mut s = words
+        .iter()
+        .take(NAMED_WORDS)
+        .map(|w| format!("{w}…"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if words.len() > NAMED_WORDS {
+        s.push_str(", …");
+    }
+    s
 }
 
 impl fmt::Display for LinkReason {
@@ -80,6 +135,28 @@ impl fmt::Display for LinkReason {
             LinkReason::TimeWindow { hours } => {
                 write!(f, "same customer and type within {hours} h")
             }
+            LinkReason::ReplySubject { subject } => {
+                write!(f, "reply to the customer's subject \"{subject}\"")
+            }
+            LinkReason::Reference {
+                reference,
+                hours,
+                shared,
+            } => {
+                write!(
+                    f,
+                    "refers to earlier correspondence (\"{reference}\"), same customer within {hours} h"
+                )?;
+                if !shared.is_empty() {
+                    write!(f, ", shared words {}", named(shared))?;
+                }
+                Ok(())
+            }
+            LinkReason::SameConcern { hours, shared } => write!(
+                f,
+                "same customer and concern within {hours} h (shared words {})",
+                named(shared)
+            ),
         }
     }
 }
@@ -90,11 +167,59 @@ pub enum Decision {
     NewCase,
 }
 
+/// How two documents' types relate for linking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    /// The same type (not unknown).
+    Same,
+    /// One of them is a type that belongs to any concern (a complaint or question about it,
+    /// a type not read) or an invoice for a claim: the content decides.
+    Related,
+    /// Two different concerns (a claim and a cancellation): only a reference and shared
+    /// content link them.
+    Unrelated,
+}
+
+fn relation(a: &str, b: &str) -> Relation {
+    let any_concern =
+        |t: &str| t == UNKNOWN || t == DocType::Complaint.as_str() || t == DocType::Other.as_str();
+    let (claim, invoice) = (DocType::Claim.as_str(), DocType::Invoice.as_str());
+    if a == b && a != UNKNOWN {
+        Relation::Same
+    } else if any_concern(a)
+        || any_concern(b)
+        || (a == claim && b == invoice)
+        || (a == invoice && b == claim)
+    {
+        Relation::Related
+    } else {
+        Relation::Unrelated
+    }
+}
+
+/// Shared content words that are evidence on their own: two substantial documents sharing
+/// this many are not "different concerns"; a follow-up needs this many with a case of an
+/// unrelated type.
+const MIN_SHARED: usize = 2;
+
+/// Content-word stems a document needs before its lack of shared words means "another
+/// concern" (a short note can be about anything).
+const SUBSTANTIAL_WORDS: usize = 6;
+
+/// The customer's open cases within the window that a document's type relates to.
+struct Open {
+    related: usize,
+    /// Of those, claims.
+    claims: usize,
+}
+
 /// The linking rules from `[cases]`.
 #[derive(Debug, Clone)]
 pub struct LinkRules {
     pub enabled: bool,
     pub window_hours: u32,
+    /// `[cases] concern_overlap`.
+    pub concern_overlap: f32,
 }
 
 impl LinkRules {
@@ -102,6 +227,7 @@ impl LinkRules {
         LinkRules {
             enabled: config.enabled,
             window_hours: config.window_hours,
+            concern_overlap: config.concern_overlap,
         }
     }
 
@@ -109,6 +235,75 @@ impl LinkRules {
     pub fn window_start(&self, doc: &CaseDoc) -> Option<DateTime<Utc>> {
         (self.enabled && self.window_hours > 0 && doc.customer_id.is_some())
             .then(|| doc.received_at - Duration::hours(self.window_hours as i64))
+    }
+
+    fn in_window(&self, doc: &CaseDoc, c: &Candidate) -> bool {
+        self.window_hours > 0
+            && (doc.received_at - c.last_document_at).abs()
+                <= Duration::hours(self.window_hours as i64)
+    }
+
+    /// Two substantial texts that share too little are different concerns (two incidents):
+    /// less than `concern_overlap`, or nothing at all for a follow-up (it may add new facts).
+    fn distinct(&self, doc: &CaseDoc, c: &Candidate) -> bool {
+        let (share, shared) = super::concern::overlap(&doc.words, &c.words);
+        let substantial =
+            doc.words.len() >= SUBSTANTIAL_WORDS && c.words.len() >= SUBSTANTIAL_WORDS;
+        substantial
+            && if doc.follow_up.is_some() {
+                shared.is_empty()
+            } else {
+                share < self.concern_overlap && shared.len() < MIN_SHARED
+            }
+    }
+
+    /// Whether `doc` is about the concern of `c`, an open case of the same customer within
+    /// the window, and how strongly. `open` counts the customer's cases in the window that
+    /// could take it.
+    fn same_concern(&self, doc: &CaseDoc, c: &Candidate, open: &Open) -> Option<(f32, LinkReason)> {
+        let rel = relation(&doc.doc_type, &c.doc_type);
+        let (share, shared) = super::concern::overlap(&doc.words, &c.words);
+        let hours = self.window_hours;
+        let similar = share >= self.concern_overlap && !shared.is_empty();
+        if rel == Relation::Unrelated && doc.follow_up.is_none() {
+            return None;
+        }
+        // An invoice for a claim: its words are mostly the bill's, so it is not held to the
+        // overlap of two letters. The customer's only open claim takes it when they share a
+        // word (the repaired part, the object); among several, the one it shares the most
+        // with, at least two words. An invoice sharing nothing is no evidence.
+        let invoice_for_claim =
+            doc.doc_type == DocType::Invoice.as_str() && c.doc_type == DocType::Claim.as_str();
+        if invoice_for_claim && ((open.claims == 1 && !shared.is_empty()) || shared.len() >= 2) {
+            return Some((share, LinkReason::SameConcern { hours, shared }));
+        }
+        if self.distinct(doc, c) {
+            return None;
+        }
+        match (&doc.follow_up, rel) {
+            (_, Relation::Same) => Some((
+                share + if similar { 1.0 } else { 0.0 },
+                LinkReason::TimeWindow { hours },
+            )),
+            (None, _) if similar => Some((share, LinkReason::SameConcern { hours, shared })),
+            (None, _) => None,
+            // A reference to earlier correspondence: shared words (at least two for a case
+            // of an unrelated type), or the only case it fits.
+            (Some(reference), rel)
+                if (similar && (rel != Relation::Unrelated || shared.len() >= MIN_SHARED))
+                    || (rel == Relation::Related && (!shared.is_empty() || open.related == 1)) =>
+            {
+                Some((
+                    share,
+                    LinkReason::Reference {
+                        reference: reference.clone(),
+                        hours,
+                        shared,
+                    },
+                ))
+            }
+            (Some(_), _) => None,
+        }
     }
 
     /// Picks the case `doc` joins among `candidates`, or a new case.
@@ -126,34 +321,49 @@ impl LinkRules {
         };
         let same_customer =
             |c: &Candidate| doc.customer_id.is_some() && doc.customer_id == c.customer_id;
-        let rank = |c: &Candidate| -> Option<(u8, LinkReason)> {
+        // The customer's open cases in the window whose type relates to the document's.
+        let mut related: Vec<(CaseId, bool)> = candidates
+            .iter()
+            .filter(|c| {
+                c.found_by == FoundBy::Window
+                    && compatible(c)
+                    && same_customer(c)
+                    && self.in_window(doc, c)
+                    && relation(&doc.doc_type, &c.doc_type) != Relation::Unrelated
+            })
+            .map(|c| (c.case_id, c.doc_type == DocType::Claim.as_str()))
+            .collect();
+        related.sort();
+        related.dedup();
+        let open = Open {
+            related: related.len(),
+            claims: related.iter().filter(|r| r.1).count(),
+        };
+        let rank = |c: &Candidate| -> Option<(u8, f32, LinkReason)> {
             match &c.found_by {
                 FoundBy::Thread(id) => Some((
                     0,
+                    0.0,
                     LinkReason::Thread {
                         message_id: id.clone(),
                     },
                 )),
-                FoundBy::Claim(n) => Some((1, LinkReason::ClaimNumber { number: n.clone() })),
-                FoundBy::Contract(n)
-                    if same_customer(c) && (doc.reminder || c.doc_type == doc.doc_type) =>
-                {
-                    Some((2, LinkReason::ContractNumber { number: n.clone() }))
+                FoundBy::Claim(n) => Some((1, 0.0, LinkReason::ClaimNumber { number: n.clone() })),
+                FoundBy::Subject(s) if same_customer(c) && doc.reply_subject => {
+                    Some((2, 0.0, LinkReason::ReplySubject { subject: s.clone() }))
                 }
-                FoundBy::Window
+                FoundBy::Contract(n)
                     if same_customer(c)
-                        && doc.doc_type != UNKNOWN
-                        && c.doc_type == doc.doc_type
-                        && self.window_hours > 0
-                        && (doc.received_at - c.last_document_at).abs()
-                            <= Duration::hours(self.window_hours as i64) =>
+                        && (doc.reminder
+                            || doc.follow_up.is_some()
+                            || relation(&doc.doc_type, &c.doc_type) != Relation::Unrelated)
+                        && !self.distinct(doc, c) =>
                 {
-                    Some((
-                        3,
-                        LinkReason::TimeWindow {
-                            hours: self.window_hours,
-                        },
-                    ))
+                    Some((3, 0.0, LinkReason::ContractNumber { number: n.clone() }))
+                }
+                FoundBy::Window if same_customer(c) && self.in_window(doc, c) => {
+                    let (strength, reason) = self.same_concern(doc, c, &open)?;
+                    Some((4, strength, reason))
                 }
                 _ => None,
             }
@@ -161,13 +371,14 @@ impl LinkRules {
         candidates
             .iter()
             .filter(|c| compatible(c))
-            .filter_map(|c| rank(c).map(|(r, reason)| (r, c, reason)))
-            // Strongest evidence first, then the most recent case.
+            .filter_map(|c| rank(c).map(|(r, strength, reason)| (r, strength, c, reason)))
+            // Strongest evidence first, then the closest concern, then the most recent case.
             .min_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then(b.1.last_document_at.cmp(&a.1.last_document_at))
+                    .then(b.1.total_cmp(&a.1))
+                    .then(b.2.last_document_at.cmp(&a.2.last_document_at))
             })
-            .map_or(Decision::NewCase, |(_, c, reason)| Decision::Join {
+            .map_or(Decision::NewCase, |(_, _, c, reason)| Decision::Join {
                 case_id: c.case_id,
                 reason,
             })
@@ -175,146 +386,5 @@ impl LinkRules {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(h: i64) -> DateTime<Utc> {
-        "2026-03-02T08:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::hours(h)
-    }
-
-    fn doc(customer: &str, doc_type: &str, at: i64) -> CaseDoc {
-        CaseDoc {
-            received_at: t(at),
-            customer_id: Some(customer.into()),
-            doc_type: doc_type.into(),
-            ..CaseDoc::default()
-        }
-    }
-
-    fn cand(id: i64, customer: &str, doc_type: &str, at: i64, found_by: FoundBy) -> Candidate {
-        Candidate {
-            case_id: CaseId(id),
-            customer_id: Some(customer.into()),
-            doc_type: doc_type.into(),
-            last_document_at: t(at),
-            claims: Vec::new(),
-            found_by,
-        }
-    }
-
-    fn rules(hours: u32) -> LinkRules {
-        LinkRules {
-            enabled: true,
-            window_hours: hours,
-        }
-    }
-
-    #[test]
-    fn thread_beats_window_and_joins_across_types() {
-        let d = doc("K-1", "complaint", 10);
-        let c = [
-            cand(1, "K-1", "complaint", 9, FoundBy::Window),
-            cand(2, "K-1", "claim", 0, FoundBy::Thread("a@b".into())),
-        ];
-        assert_eq!(
-            rules(72).decide(&d, &c),
-            Decision::Join {
-                case_id: CaseId(2),
-                reason: LinkReason::Thread {
-                    message_id: "a@b".into()
-                }
-            }
-        );
-    }
-
-    #[test]
-    fn window_needs_same_customer_type_and_time() {
-        let d = doc("K-1", "claim", 50);
-        let inside = cand(1, "K-1", "claim", 0, FoundBy::Window);
-        assert!(matches!(
-            rules(72).decide(&d, std::slice::from_ref(&inside)),
-            Decision::Join { .. }
-        ));
-        // Outside the window, another type, another customer, window off.
-        assert_eq!(
-            rules(24).decide(&d, std::slice::from_ref(&inside)),
-            Decision::NewCase
-        );
-        assert_eq!(
-            rules(72).decide(&d, &[cand(1, "K-1", "invoice", 0, FoundBy::Window)]),
-            Decision::NewCase
-        );
-        assert_eq!(
-            rules(72).decide(&d, &[cand(1, "K-2", "claim", 0, FoundBy::Window)]),
-            Decision::NewCase
-        );
-        assert_eq!(rules(0).decide(&d, &[inside]), Decision::NewCase);
-        let unknown = doc("K-1", UNKNOWN, 1);
-        assert_eq!(
-            rules(72).decide(&unknown, &[cand(1, "K-1", UNKNOWN, 0, FoundBy::Window)]),
-            Decision::NewCase
-        );
-    }
-
-    #[test]
-    fn two_claim_numbers_stay_two_cases() {
-        let mut d = doc("K-1", "claim", 2);
-        d.claims = vec!["S0000000002".into()];
-        let mut c = cand(1, "K-1", "claim", 0, FoundBy::Window);
-        c.claims = vec!["S0000000001".into()];
-        assert_eq!(
-            rules(72).decide(&d, std::slice::from_ref(&c)),
-            Decision::NewCase
-        );
-        // Same contract, different claims: still two.
-        c.found_by = FoundBy::Contract("KF002405896".into());
-        assert_eq!(
-            rules(72).decide(&d, std::slice::from_ref(&c)),
-            Decision::NewCase
-        );
-        // The same claim number joins, whatever the type.
-        c.claims.push("S0000000002".into());
-        c.doc_type = "invoice".into();
-        c.found_by = FoundBy::Claim("S0000000002".into());
-        assert_eq!(
-            rules(72).decide(&d, &[c]),
-            Decision::Join {
-                case_id: CaseId(1),
-                reason: LinkReason::ClaimNumber {
-                    number: "S0000000002".into()
-                }
-            }
-        );
-    }
-
-    #[test]
-    fn contract_number_needs_same_type_unless_reminder() {
-        let mut d = doc("K-1", "other", 200);
-        let c = cand(1, "K-1", "cancellation", 0, FoundBy::Contract("KF1".into()));
-        assert_eq!(
-            rules(72).decide(&d, std::slice::from_ref(&c)),
-            Decision::NewCase
-        );
-        d.reminder = true;
-        assert!(matches!(
-            rules(72).decide(&d, &[c]),
-            Decision::Join {
-                reason: LinkReason::ContractNumber { .. },
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn never_across_customers_and_off_when_disabled() {
-        let d = doc("K-1", "claim", 1);
-        let c = cand(1, "K-2", "claim", 0, FoundBy::Claim("S1".into()));
-        assert_eq!(rules(72).decide(&d, &[c]), Decision::NewCase);
-        let off = LinkRules {
-            enabled: false,
-            window_hours: 72,
-        };
-        let c = cand(1, "K-1", "claim", 0, FoundBy::Thread("x".into()));
-        assert_eq!(off.decide(&d, &[c]), Decision::NewCase);
-    }
-}
+#[path = "link_tests.rs"]
+mod tests;

@@ -1,13 +1,15 @@
 //! Cases (Vorgangsbildung): documents about the same concern of the same customer, whatever the
 //! channel, form one case with one task. At routing (the finish thread, one writer) each
-//! received item either joins an open case — e-mail thread, claim or contract number, or same
-//! customer and type within `[cases] window_hours` ([`link`]) — or opens a new case with a new
-//! task. A reminder ([`reminder`]) raises the case's priority. The new task also gets its process
+//! received item either joins an open case — e-mail thread, claim or contract number, a reply
+//! to the customer's subject, or the same customer and concern within `[cases] window_hours`
+//! even when the type was read differently ([`link`], with what a document says about its
+//! concern in [`concern`]) — or opens a new case with a new task. A reminder ([`reminder`]) raises the case's priority. The new task also gets its process
 //! steps ([`crate::inbox::templates`]) and impulses ([`crate::impulses`]). Clerks split and
 //! merge cases; every link, split and merge is recorded with reason and who.
 //! Takes routed items; gives cases and tasks in the store ([`CaseStore`]). Decisions are pure;
 //! the SQL is in `store::sqlite::cases`.
 
+pub mod concern;
 pub mod link;
 pub mod reminder;
 
@@ -22,6 +24,7 @@ use crate::inbox::templates::{TaskStep, Templates};
 use crate::model::{DocumentId, TaskId};
 use crate::store::{StoreError, Task, TaskError};
 
+pub use concern::{CommonWords, FollowUps};
 pub use link::{Candidate, CaseDoc, Decision, FoundBy, LinkReason, LinkRules};
 pub use reminder::Reminders;
 
@@ -54,18 +57,27 @@ impl From<rusqlite::Error> for CaseError {
 /// Everything routing decides with, built once per pipeline from the config.
 pub struct CaseRules {
     pub linking: LinkRules,
+    pub follow_ups: FollowUps,
+    /// Words in most customers' mail, kept between batches.
+    pub common_words: CommonWords,
     pub reminders: Reminders,
     pub impulses: ImpulseRules,
     pub templates: Templates,
+    /// `[inbox] triage_queue`: a document joining a case handled in another department adds
+    /// its own queue to the task's further queues, unless that is triage.
+    pub triage_queue: String,
 }
 
 impl CaseRules {
     pub fn from_config(config: &Config) -> Result<CaseRules, ImpulseError> {
         Ok(CaseRules {
             linking: LinkRules::new(&config.cases),
+            follow_ups: FollowUps::new(&config.cases),
+            common_words: CommonWords::default(),
             reminders: Reminders::new(&config.cases),
             impulses: ImpulseRules::from_config(&config.impulses, &config.classify)?,
             templates: Templates::new(&config.templates),
+            triage_queue: config.inbox.triage_queue.clone(),
         })
     }
 }

@@ -20,6 +20,15 @@ pub struct CasesConfig {
     pub reminder_phrases: Vec<String>,
     /// Phrases that look like a reminder but are not (e.g. in a death notice).
     pub reminder_exclusions: Vec<String>,
+    /// Phrases (case-insensitive, umlauts folded) by which a document refers to earlier
+    /// correspondence ("Ihr Schreiben vom", "unser Telefonat"): such a follow-up joins the
+    /// customer's open case about the same concern even when its type was read differently.
+    /// A reply prefix on the subject (`AW:`, `RE:`, `Antwort:`) and quoted lines count too.
+    pub follow_up_phrases: Vec<String>,
+    /// Share of content words (of the shorter document) two documents of one customer must
+    /// share to be about the same concern without any other link; below it two substantial
+    /// documents (e.g. two claims) are different concerns.
+    pub concern_overlap: f32,
 }
 
 impl Default for CasesConfig {
@@ -50,6 +59,57 @@ impl Default for CasesConfig {
                 "in dankbarer erinnerung",
                 "zahlungserinnerung",
             ]),
+            follow_up_phrases: s(&[
+                "ihr schreiben vom",
+                "ihrem schreiben vom",
+                "ihres schreibens vom",
+                "ihr brief vom",
+                "ihre nachricht vom",
+                "ihre e-mail vom",
+                "ihre mail vom",
+                "ihr zeichen",
+                "ihr aktenzeichen",
+                "unser telefonat",
+                "unserem telefonat",
+                "unseres telefonats",
+                "telefonat vom",
+                "wie telefonisch besprochen",
+                "wie besprochen",
+                "wie vereinbart",
+                "wie gewuenscht",
+                "wie angefordert",
+                "bezugnehmend auf",
+                "bezug nehmend auf",
+                "mit bezug auf",
+                "unter bezug auf",
+                "mein schreiben vom",
+                "meinem schreiben vom",
+                "meines schreibens vom",
+                "meine e-mail vom",
+                "meine mail vom",
+                "meine nachricht vom",
+                "meine meldung",
+                "meiner meldung",
+                "meine schadenmeldung vom",
+                "meiner schadenmeldung vom",
+                "eingang meiner",
+                "eingang meines",
+                "nachtrag zu",
+                "nachtrag zum",
+                "nachtrag zur",
+                "ergaenzend zu",
+                "in ergaenzung zu",
+                "urspruengliche nachricht",
+                "original message",
+                "schrieb am",
+                "wrote:",
+                "your letter of",
+                "your letter dated",
+                "our phone call",
+                "our telephone conversation",
+                "further to",
+            ]),
+            concern_overlap: 0.2,
         }
     }
 }
@@ -197,9 +257,13 @@ impl CasesConfig {
         if self.window_hours > 24 * 365 {
             problems.push("cases.window_hours: must be at most 8760 (one year)".into());
         }
+        if !(0.0..=1.0).contains(&self.concern_overlap) {
+            problems.push("cases.concern_overlap: must be between 0 and 1".into());
+        }
         for (key, list) in [
             ("cases.reminder_phrases", &self.reminder_phrases),
             ("cases.reminder_exclusions", &self.reminder_exclusions),
+            ("cases.follow_up_phrases", &self.follow_up_phrases),
         ] {
             if let Some(i) = list.iter().position(|p| p.trim().is_empty()) {
                 problems.push(format!("{key}[{i}]: must not be empty"));

@@ -286,6 +286,8 @@ mod tests {
             customer_id: c.map(str::to_string),
             match_confidence: c.map(|_| 0.99),
             queue: String::new(),
+            document_id: 0,
+            case_id: None,
         })
     }
 

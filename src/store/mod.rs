@@ -383,6 +383,10 @@ pub struct TimelineEntry {
 /// The understanding fields of a document for the export.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DocumentUnderstanding {
+    /// The queue the document's own routing chose; its task's queue (`task.queue`) differs
+    /// when it joined a case handled elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routed_queue: Option<String>,
     pub doc_type: Option<String>,
     pub doc_type_confidence: Option<f64>,
     /// The best type, also when its confidence was below the threshold.

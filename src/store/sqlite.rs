@@ -18,6 +18,7 @@ use crate::inbox::TaskStatus;
 use crate::model::{DocStatus, DocumentId, Outcome, Sha256Digest, TaskId};
 
 mod access;
+mod case_lookups;
 mod cases;
 
 /// Schema versions, applied in order; `PRAGMA user_version` holds how many ran.
@@ -649,6 +650,7 @@ impl SqliteStore {
             email: email.and_then(|e| serde_json::from_str(&e).ok()),
             text: if with_text { row.get("text")? } else { None },
             understanding: DocumentUnderstanding {
+                routed_queue: row.get("queue")?,
                 doc_type: row.get("doc_type")?,
                 doc_type_confidence: row.get("doc_type_confidence")?,
                 best_type: row.get("doc_type_best")?,

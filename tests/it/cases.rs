@@ -640,3 +640,236 @@ fn customer_csv_without_the_objection_column_still_imports() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("d.csv:2: advertising_objection"));
 }
+
+const THEFT: &str = "aus unserem abgeschlossenen Kellerabteil wurde in der Nacht mein Trekkingrad gestohlen. Das Vorhängeschloss wurde aufgebrochen, Anzeige bei der Polizeidienststelle ist erstattet, der Kaufbeleg liegt bei.";
+
+#[test]
+fn follow_ups_join_by_reply_subject_and_reference_whatever_their_type() {
+    // Window off: only the subject can link this reply (no In-Reply-To, another channel's
+    // habit of writing "AW:" by hand).
+    let env = env("[cases]\nwindow_hours = 0\n");
+    let first = mail(
+        &env,
+        "a.eml",
+        1,
+        "a@example.de",
+        None,
+        "Schadenmeldung Wildunfall",
+        CLAIM,
+    );
+    let reply = mail(
+        &env,
+        "b.eml",
+        1,
+        "b@example.de",
+        None,
+        "AW: Schadenmeldung Wildunfall",
+        "die Fotos reiche ich morgen nach. Wann meldet sich der Gutachter?",
+    );
+    let case = case_of(&env, first);
+    assert_eq!(case_of(&env, reply), case);
+    assert_eq!(
+        show(&env, case)["documents"][1]["linked_by"],
+        "reply to the customer's subject \"schadenmeldung wildunfall\""
+    );
+    // The same reply from another customer opens its own case.
+    let stranger = mail(
+        &env,
+        "c.eml",
+        2,
+        "c@example.de",
+        None,
+        "AW: Schadenmeldung Wildunfall",
+        "die Fotos reiche ich morgen nach.",
+    );
+    assert_ne!(case_of(&env, stranger), case);
+
+    // With the window: a cancellation and its "please confirm" (no contract number).
+    let env = self::env("");
+    let cancel = letter(
+        &env,
+        "k.txt",
+        5,
+        "hiermit kündige ich meine Kfz-Versicherung KF-100 000 005 fristgerecht zum 31.12.2026, das Fahrzeug wird verkauft.",
+    );
+    let confirm = mail(
+        &env,
+        "q.eml",
+        5,
+        "q@example.de",
+        None,
+        "Eingangsbestätigung",
+        "bitte bestätigen Sie mir den Eingang meiner Kündigung und das Vertragsende.",
+    );
+    let case = case_of(&env, cancel);
+    assert_eq!(case_of(&env, confirm), case);
+    assert!(show(&env, case)["documents"][1]["linked_by"].is_string());
+    // A claim of the same customer in the same days is another concern.
+    let claim = letter(&env, "c.txt", 5, CLAIM);
+    assert_ne!(case_of(&env, claim), case);
+    // A letter answering the insurer ("Ihr Schreiben vom …") about the claim joins the claim,
+    // not the cancellation, whatever type it was read as.
+    let answer = letter(
+        &env,
+        "ans.txt",
+        5,
+        "Ihr Schreiben vom 04.03.2026: den Schadenhergang zum Wildunfall mit dem Reh habe ich beschrieben, die Stoßstange wird in der Werkstatt begutachtet.",
+    );
+    assert_eq!(case_of(&env, answer), case_of(&env, claim));
+    let linked = show(&env, case_of(&env, claim))["documents"][1]["linked_by"].clone();
+    assert!(
+        linked
+            .as_str()
+            .unwrap()
+            .starts_with("refers to earlier correspondence (\"ihr schreiben vom\")")
+            || linked.as_str().unwrap().starts_with("same customer"),
+        "{linked}"
+    );
+}
+
+#[test]
+fn an_invoice_and_a_status_complaint_join_the_claim_and_other_incidents_stay_apart() {
+    let env = env("");
+    let claim = letter(&env, "claim.txt", 1, CLAIM);
+    let case = case_of(&env, claim);
+    // A garage's invoice naming the customer: her only open claim.
+    let invoice = letter(
+        &env,
+        "rechnung.txt",
+        1,
+        "Rechnung Nr. 2026-0388 für die Instandsetzung: Stoßstange vorne ersetzt und lackiert 820,00 EUR, Arbeitslohn 240,00 EUR, Summe netto 1.060,00 EUR, zzgl. 19 % MwSt. Rechnungsbetrag 1.261,40 EUR, zahlbar innerhalb von 14 Tagen.",
+    );
+    assert_eq!(case_of(&env, invoice), case, "{:#}", show(&env, case));
+    // Another incident of the same customer: a new case, even on the same days.
+    let theft = letter(&env, "theft.txt", 1, THEFT);
+    let theft_case = case_of(&env, theft);
+    assert_ne!(theft_case, case);
+    // A complaint about the state of the first claim joins it, not the theft.
+    let complaint = mail(
+        &env,
+        "beschwerde.eml",
+        1,
+        "b@example.de",
+        None,
+        "Unzufrieden",
+        "seit dem Wildunfall mit dem Reh warte ich auf Nachricht, die Stoßstange ist immer noch nicht repariert. Ich bin sehr unzufrieden und beschwere mich.",
+    );
+    assert_eq!(case_of(&env, complaint), case);
+    // The claim's task stays in its queue and is listed for the complaints department too.
+    let t = task_of(&env, claim);
+    assert_eq!(t["queue"], "schaden");
+    assert!(
+        t["also_queues"]
+            .as_array()
+            .unwrap()
+            .contains(&"beschwerde".into()),
+        "{t:#}"
+    );
+    // The same complaint from another customer joins nothing of customer 1.
+    let other = mail(
+        &env,
+        "fremd.eml",
+        2,
+        "f@example.de",
+        None,
+        "Unzufrieden",
+        "seit dem Wildunfall mit dem Reh warte ich auf Nachricht, die Stoßstange ist immer noch nicht repariert. Ich bin sehr unzufrieden und beschwere mich.",
+    );
+    assert_ne!(case_of(&env, other), case);
+    assert_ne!(case_of(&env, other), theft_case);
+    assert_eq!(show(&env, case)["documents"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_clerks_split_is_never_undone_by_a_later_document() {
+    let env = env("");
+    let (a, b) = claim_by_letter_and_mail(&env);
+    let case = case_of(&env, a);
+    assert_eq!(case_of(&env, b), case);
+    let split: i64 = env
+        .ok(&[
+            "cases",
+            "split",
+            &case.to_string(),
+            "--documents",
+            &b.to_string(),
+            "--reason",
+            "zweiter Wildunfall",
+        ])
+        .trim()
+        .parse()
+        .unwrap();
+    // Later documents about the same incident (same words, a reply to the split-off mail's
+    // subject, the same text again) each join one of the two cases; neither pulls the other
+    // back.
+    let reply = mail(
+        &env,
+        "r.eml",
+        1,
+        "r@example.de",
+        None,
+        "AW: Schadenmeldung",
+        "die Fotos der Stoßstange reiche ich nach.",
+    );
+    assert_eq!(
+        case_of(&env, reply),
+        split,
+        "the reply follows the split-off mail"
+    );
+    let again = letter(
+        &env,
+        "again.txt",
+        1,
+        &format!("Noch einmal zur Sicherheit: {CLAIM}"),
+    );
+    assert!([case, split].contains(&case_of(&env, again)));
+    assert_eq!(case_of(&env, a), case);
+    assert_eq!(case_of(&env, b), split);
+    assert_eq!(show(&env, case)["status"], "open");
+    assert_eq!(show(&env, split)["status"], "open");
+    assert_eq!(tasks(&env, &["--status", "open"]).len(), 2);
+}
+
+#[test]
+fn eval_reports_case_pairs_and_cross_customer_joins() {
+    let env = env("");
+    let (_, name1, pc1, _) = who(1);
+    let (_, name2, pc2, _) = who(2);
+    let write = |file: &str, name: &str, pc: &str, id: &str, body: &str| {
+        std::fs::write(
+            env.path(file),
+            format!("{name}\n{pc}\nKundennummer {id}\n\nSehr geehrte Damen und Herren,\n\n{body}\n\nMit freundlichen Grüßen\n{name}\n"),
+        )
+        .unwrap();
+    };
+    write("1.txt", name1, pc1, "K-200001", CLAIM);
+    write(
+        "2.txt",
+        name1,
+        pc1,
+        "K-200001",
+        &format!("Nochmals, wie besprochen: {CLAIM}"),
+    );
+    write("3.txt", name1, pc1, "K-200001", THEFT);
+    write("4.txt", name2, pc2, "K-200002", THEFT);
+    std::fs::write(
+        env.path("labels.jsonl"),
+        "{\"file\": \"1.txt\", \"doc_type\": \"claim\", \"customer_id\": \"K-200001\", \"case\": \"wild\"}\n\
+         {\"file\": \"2.txt\", \"doc_type\": \"claim\", \"customer_id\": \"K-200001\", \"case\": \"wild\"}\n\
+         {\"file\": \"3.txt\", \"doc_type\": \"claim\", \"customer_id\": \"K-200001\", \"case\": \"rad\"}\n\
+         {\"file\": \"4.txt\", \"doc_type\": \"claim\", \"customer_id\": \"K-200002\", \"case\": \"rad2\"}\n",
+    )
+    .unwrap();
+    let out = env.ok(&["eval", "--labels", "labels.jsonl", "--root", ".", "--json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let cases = &report["cases"];
+    assert_eq!(cases["documents"], 4);
+    assert_eq!(cases["true_pairs"], 1);
+    assert_eq!(cases["correct_pairs"], 1, "{cases:#}");
+    assert_eq!(cases["predicted_pairs"], 1, "{cases:#}");
+    assert_eq!(cases["pair_precision"], 1.0);
+    assert_eq!(cases["pair_recall"], 1.0);
+    assert_eq!(cases["cross_customer_joins"], 0);
+    let text = env.ok(&["eval", "--labels", "labels.jsonl", "--root", "."]);
+    assert!(text.contains("pair recall       1.0000 (1 of 1"), "{text}");
+}

@@ -4,16 +4,16 @@
 //! outcomes on tasks, and the impulse report. Decisions are made by `crate::cases`; this file
 //! only reads facts and writes results.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
+use super::case_lookups::{candidates, clean_message_id, common_words, concern_of, insert_keys};
 use super::{event, insert_task, json, now, parse_time, row_to_task, task_event, SqliteStore};
 use crate::cases::{
-    raised, Candidate, CaseDoc, CaseDocument, CaseError, CaseEvent, CaseId, CaseRules, CaseStatus,
-    CaseStore, CaseView, Decision, FoundBy, LinkRules, TaskCaseInfo,
+    raised, CaseDoc, CaseDocument, CaseError, CaseEvent, CaseId, CaseRules, CaseStatus, CaseStore,
+    CaseView, Decision, TaskCaseInfo,
 };
 use crate::identify::IdKind;
 use crate::impulses::{Evaluation, ImpulseInput, ImpulseOutcome, RuleCounts, TaskImpulse};
@@ -174,132 +174,6 @@ fn save_task(tx: &Transaction, t: &Task) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The keys a document can be found by: (kind, value).
-fn keys_of(doc: &CaseDoc) -> Vec<(&'static str, &str)> {
-    doc.message_id
-        .iter()
-        .map(|m| ("message_id", m.as_str()))
-        .chain(doc.claims.iter().map(|c| ("claim", c.as_str())))
-        .chain(doc.contracts.iter().map(|c| ("contract", c.as_str())))
-        .collect()
-}
-
-fn insert_keys(tx: &Transaction, doc: &CaseDoc, root: i64, case: i64) -> rusqlite::Result<()> {
-    for (kind, value) in keys_of(doc) {
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO case_keys (kind, value, document_id, case_id)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![kind, value, root, case])?;
-    }
-    Ok(())
-}
-
-fn clean_message_id(id: &str) -> Option<String> {
-    let id = id
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim();
-    (!id.is_empty()).then(|| id.to_string())
-}
-
-/// What linking compares of an open case.
-struct OpenCase {
-    customer_id: Option<String>,
-    doc_type: String,
-    last_document_at: DateTime<Utc>,
-    claims: Vec<String>,
-}
-
-/// The case if it is open (not merged, its task not done).
-fn open_case_info(tx: &Transaction, id: i64) -> rusqlite::Result<Option<OpenCase>> {
-    let info = tx
-        .prepare_cached(
-            "SELECT c.customer_id, c.doc_type, c.last_document_at FROM cases c
-             JOIN tasks t ON t.id = c.task_id
-             WHERE c.id = ?1 AND c.merged_into IS NULL AND t.status <> 'done'",
-        )?
-        .query_row(params![id], |r| {
-            Ok(OpenCase {
-                customer_id: r.get(0)?,
-                doc_type: r.get(1)?,
-                last_document_at: parse_time(&r.get::<_, String>(2)?),
-                claims: Vec::new(),
-            })
-        })
-        .optional()?;
-    let Some(mut info) = info else {
-        return Ok(None);
-    };
-    info.claims = tx
-        .prepare_cached(
-            "SELECT DISTINCT value FROM case_keys WHERE case_id = ?1 AND kind = 'claim'",
-        )?
-        .query_map(params![id], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(info))
-}
-
-/// Open cases that may take `doc`, found by its keys and the time window (indexed look-ups).
-fn candidates(
-    tx: &Transaction,
-    doc: &CaseDoc,
-    rules: &LinkRules,
-) -> rusqlite::Result<Vec<Candidate>> {
-    let mut found: Vec<(i64, FoundBy)> = Vec::new();
-    let mut by_key = |kind: &str, value: &str, by: FoundBy| -> rusqlite::Result<()> {
-        let mut stmt = tx.prepare_cached(
-            "SELECT DISTINCT case_id FROM case_keys WHERE kind = ?1 AND value = ?2 LIMIT 20",
-        )?;
-        for case in stmt.query_map(params![kind, value], |r| r.get::<_, i64>(0))? {
-            found.push((case?, by.clone()));
-        }
-        Ok(())
-    };
-    for id in doc.replies_to.iter().take(50) {
-        by_key("message_id", id, FoundBy::Thread(id.clone()))?;
-    }
-    for n in &doc.claims {
-        by_key("claim", n, FoundBy::Claim(n.clone()))?;
-    }
-    for n in &doc.contracts {
-        by_key("contract", n, FoundBy::Contract(n.clone()))?;
-    }
-    if let (Some(start), Some(customer)) = (rules.window_start(doc), &doc.customer_id) {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id FROM cases INDEXED BY cases_window
-             WHERE customer_id = ?1 AND doc_type = ?2 AND merged_into IS NULL
-               AND last_document_at >= ?3
-             ORDER BY last_document_at DESC LIMIT 20",
-        )?;
-        for case in stmt.query_map(params![customer, doc.doc_type, time(start)], |r| {
-            r.get::<_, i64>(0)
-        })? {
-            found.push((case?, FoundBy::Window));
-        }
-    }
-    let mut cases: HashMap<i64, Option<OpenCase>> = HashMap::new();
-    let mut out = Vec::with_capacity(found.len());
-    for (id, found_by) in found {
-        let info = match cases.entry(id) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => v.insert(open_case_info(tx, id)?),
-        };
-        if let Some(c) = info {
-            out.push(Candidate {
-                case_id: CaseId(id),
-                customer_id: c.customer_id.clone(),
-                doc_type: c.doc_type.clone(),
-                last_document_at: c.last_document_at,
-                claims: c.claims.clone(),
-                found_by,
-            });
-        }
-    }
-    Ok(out)
-}
-
 /// What routing needs of a received item.
 struct Pending {
     spec: NewTask,
@@ -313,6 +187,7 @@ fn pending(
     tx: &Transaction,
     root: DocumentId,
     rules: &CaseRules,
+    common: &BTreeSet<String>,
 ) -> Result<Option<Pending>, StoreError> {
     /// pending_task, task_id, received_at, email, subject
     type PendingRow = (
@@ -336,6 +211,7 @@ fn pending(
     let spec: NewTask = serde_json::from_str(&spec)
         .map_err(|e| StoreError::Inconsistent(format!("pending task of document {root}: {e}")))?;
     let mut members = Vec::new();
+    let email_subject = subject.clone();
     let mut text = subject.unwrap_or_default();
     let mut stmt = tx.prepare_cached(
         "SELECT id, text FROM documents WHERE root_id = ?1 AND status <> 'quarantined' ORDER BY id",
@@ -361,7 +237,8 @@ fn pending(
         v.dedup();
         v
     };
-    let doc = CaseDoc {
+    let reminder = rules.reminders.detect(&spec.doc_type, &text);
+    let mut doc = CaseDoc {
         received_at: parse_time(&received_at),
         customer_id: spec.customer_id.clone(),
         doc_type: spec.doc_type.clone(),
@@ -376,8 +253,18 @@ fn pending(
             .collect(),
         claims: numbers(IdKind::ClaimNumber),
         contracts: numbers(IdKind::ContractNumber),
-        reminder: rules.reminders.detect(&spec.doc_type, &text).is_some(),
+        reminder: reminder.is_some(),
+        ..CaseDoc::default()
     };
+    concern_of(
+        tx,
+        &mut doc,
+        rules,
+        email_subject.as_deref(),
+        &text,
+        reminder,
+        common,
+    )?;
     Ok(Some(Pending {
         spec,
         doc,
@@ -470,11 +357,12 @@ fn route_one(
     tx: &Transaction,
     root: DocumentId,
     rules: &CaseRules,
+    common: &BTreeSet<String>,
 ) -> Result<Option<TaskId>, StoreError> {
-    let Some(p) = pending(tx, root, rules)? else {
+    let Some(p) = pending(tx, root, rules, common)? else {
         return Ok(None);
     };
-    let found = candidates(tx, &p.doc, &rules.linking)?;
+    let found = candidates(tx, &p.doc, &rules.linking, common)?;
     let decision = rules.linking.decide(&p.doc, &found);
     let evaluation = evaluate_impulses(tx, &p, rules)?;
     let received = time(p.doc.received_at);
@@ -508,6 +396,15 @@ fn route_one(
                 .prepare_cached("SELECT task_id FROM cases WHERE id = ?1")?
                 .query_row(params![case_id.0], |r| r.get(0))?;
             let mut task = load_task(tx, task_id)?;
+            // A complaint joining a claim handled elsewhere stays visible to its own
+            // department: the task is listed in that queue too.
+            let own = &p.spec.queue;
+            if *own != task.spec.queue
+                && *own != rules.triage_queue
+                && !task.case.also_queues.contains(own)
+            {
+                task.case.also_queues.push(own.clone());
+            }
             // A case with health data in it is health data as a whole.
             task.spec.health_data |= p.spec.health_data;
             task.documents = members_json_union(&task.documents, &p.members);
@@ -657,8 +554,15 @@ impl CaseStore for SqliteStore {
         // extraction workers finished in.
         let mut roots = roots.to_vec();
         roots.sort();
+        // Words in most customers' recent mail (the insurer's own address, a form's text)
+        // say nothing about a concern; read once per batch.
+        let common = if rules.linking.enabled {
+            rules.common_words.get(roots.len(), || common_words(&tx))?
+        } else {
+            Default::default()
+        };
         for root in &roots {
-            changed.extend(route_one(&tx, *root, rules)?);
+            changed.extend(route_one(&tx, *root, rules, &common)?);
             tx.prepare_cached(
                 "UPDATE documents SET status = 'routed'
                  WHERE root_id = ?1 AND status IN ('received', 'extracted', 'classified', 'indexed')",

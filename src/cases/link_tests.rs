@@ -1,0 +1,400 @@
+//! Tests of the linking decision ([`super`]).
+
+use super::*;
+
+fn t(h: i64) -> DateTime<Utc> {
+    "2026-03-02T08:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::hours(h)
+}
+
+fn doc(customer: &str, doc_type: &str, at: i64) -> CaseDoc {
+    CaseDoc {
+        received_at: t(at),
+        customer_id: Some(customer.into()),
+        doc_type: doc_type.into(),
+        ..CaseDoc::default()
+    }
+}
+
+fn cand(id: i64, customer: &str, doc_type: &str, at: i64, found_by: FoundBy) -> Candidate {
+    Candidate {
+        case_id: CaseId(id),
+        customer_id: Some(customer.into()),
+        doc_type: doc_type.into(),
+        last_document_at: t(at),
+        claims: Vec::new(),
+        found_by,
+        words: BTreeSet::new(),
+    }
+}
+
+fn rules(hours: u32) -> LinkRules {
+    LinkRules {
+        enabled: true,
+        window_hours: hours,
+        concern_overlap: 0.2,
+    }
+}
+
+#[test]
+fn thread_beats_window_and_joins_across_types() {
+    let d = doc("K-1", "complaint", 10);
+    let c = [
+        cand(1, "K-1", "complaint", 9, FoundBy::Window),
+        cand(2, "K-1", "claim", 0, FoundBy::Thread("a@b".into())),
+    ];
+    assert_eq!(
+        rules(72).decide(&d, &c),
+        Decision::Join {
+            case_id: CaseId(2),
+            reason: LinkReason::Thread {
+                message_id: "a@b".into()
+            }
+        }
+    );
+}
+
+#[test]
+fn window_needs_same_customer_type_and_time() {
+    let d = doc("K-1", "claim", 50);
+    let inside = cand(1, "K-1", "claim", 0, FoundBy::Window);
+    assert!(matches!(
+        rules(72).decide(&d, std::slice::from_ref(&inside)),
+        Decision::Join { .. }
+    ));
+    // Outside the window, another type, another customer, window off.
+    assert_eq!(
+        rules(24).decide(&d, std::slice::from_ref(&inside)),
+        Decision::NewCase
+    );
+    assert_eq!(
+        rules(72).decide(&d, &[cand(1, "K-1", "invoice", 0, FoundBy::Window)]),
+        Decision::NewCase
+    );
+    assert_eq!(
+        rules(72).decide(&d, &[cand(1, "K-2", "claim", 0, FoundBy::Window)]),
+        Decision::NewCase
+    );
+    assert_eq!(rules(0).decide(&d, &[inside]), Decision::NewCase);
+    let unknown = doc("K-1", UNKNOWN, 1);
+    assert_eq!(
+        rules(72).decide(&unknown, &[cand(1, "K-1", UNKNOWN, 0, FoundBy::Window)]),
+        Decision::NewCase
+    );
+}
+
+#[test]
+fn two_claim_numbers_stay_two_cases() {
+    let mut d = doc("K-1", "claim", 2);
+    d.claims = vec!["S0000000002".into()];
+    let mut c = cand(1, "K-1", "claim", 0, FoundBy::Window);
+    c.claims = vec!["S0000000001".into()];
+    assert_eq!(
+        rules(72).decide(&d, std::slice::from_ref(&c)),
+        Decision::NewCase
+    );
+    // Same contract, different claims: still two.
+    c.found_by = FoundBy::Contract("KF002405896".into());
+    assert_eq!(
+        rules(72).decide(&d, std::slice::from_ref(&c)),
+        Decision::NewCase
+    );
+    // The same claim number joins, whatever the type.
+    c.claims.push("S0000000002".into());
+    c.doc_type = "invoice".into();
+    c.found_by = FoundBy::Claim("S0000000002".into());
+    assert_eq!(
+        rules(72).decide(&d, &[c]),
+        Decision::Join {
+            case_id: CaseId(1),
+            reason: LinkReason::ClaimNumber {
+                number: "S0000000002".into()
+            }
+        }
+    );
+}
+
+#[test]
+fn contract_number_needs_a_related_type_a_reminder_or_a_reference() {
+    // A claim on a contract with an open cancellation: another concern.
+    let mut d = doc("K-1", "claim", 200);
+    let c = cand(1, "K-1", "cancellation", 0, FoundBy::Contract("KF1".into()));
+    assert_eq!(
+        rules(72).decide(&d, std::slice::from_ref(&c)),
+        Decision::NewCase
+    );
+    let joins = |d: &CaseDoc| {
+        matches!(
+            rules(72).decide(d, std::slice::from_ref(&c)),
+            Decision::Join {
+                reason: LinkReason::ContractNumber { .. },
+                ..
+            }
+        )
+    };
+    d.reminder = true;
+    assert!(joins(&d), "a reminder");
+    d.reminder = false;
+    d.follow_up = Some("ihr schreiben vom".into());
+    assert!(joins(&d), "a reference to earlier correspondence");
+    // "Please confirm my cancellation", read as other: the same contract, a related type.
+    let confirm = doc("K-1", "other", 200);
+    assert!(joins(&confirm));
+}
+
+#[test]
+fn never_across_customers_and_off_when_disabled() {
+    let d = doc("K-1", "claim", 1);
+    let c = cand(1, "K-2", "claim", 0, FoundBy::Claim("S1".into()));
+    assert_eq!(rules(72).decide(&d, &[c]), Decision::NewCase);
+    let off = LinkRules {
+        enabled: false,
+        window_hours: 72,
+        concern_overlap: 0.2,
+    };
+    let c = cand(1, "K-1", "claim", 0, FoundBy::Thread("x".into()));
+    assert_eq!(off.decide(&d, &[c]), Decision::NewCase);
+}
+
+/// Content words of a text (no customer words to leave out).
+fn w(text: &str) -> BTreeSet<String> {
+    crate::cases::concern::content_words(text, &BTreeSet::new())
+}
+
+const CRASH: &str = "Ein Lieferwagen ist mir an der Ampel hinten aufgefahren. Heckklappe eingedrückt, Rückleuchte kaputt, Polizei war vor Ort, Fahrer gibt den Unfall zu.";
+const THEFT: &str = "Aus dem abgeschlossenen Kellerabteil wurde mein Trekkingrad gestohlen, das Schloss aufgebrochen, Anzeige bei der Polizeidienststelle erstattet.";
+
+fn with_words(mut c: Candidate, text: &str) -> Candidate {
+    c.words = w(text);
+    c
+}
+
+fn joined(d: Decision) -> Option<(i64, LinkReason)> {
+    match d {
+        Decision::Join { case_id, reason } => Some((case_id.0, reason)),
+        Decision::NewCase => None,
+    }
+}
+
+#[test]
+fn a_reply_to_the_customers_subject_joins_whatever_its_type() {
+    let mut d = doc("K-1", "other", 30);
+    d.subject = Some("schadenmeldung auffahrunfall".into());
+    d.reply_subject = true;
+    let found = FoundBy::Subject("schadenmeldung auffahrunfall".into());
+    let c = cand(1, "K-1", "claim", 0, found.clone());
+    assert_eq!(
+        joined(rules(0).decide(&d, std::slice::from_ref(&c))),
+        Some((
+            1,
+            LinkReason::ReplySubject {
+                subject: "schadenmeldung auffahrunfall".into()
+            }
+        )),
+        "also with the window off"
+    );
+    // Not a reply (the same subject again is a new message), or another customer's.
+    d.reply_subject = false;
+    assert_eq!(
+        rules(0).decide(&d, std::slice::from_ref(&c)),
+        Decision::NewCase
+    );
+    d.reply_subject = true;
+    assert_eq!(
+        rules(0).decide(&d, &[cand(1, "K-2", "claim", 0, found)]),
+        Decision::NewCase
+    );
+}
+
+#[test]
+fn a_reference_joins_the_related_case_of_the_customer() {
+    let mut d = doc("K-1", "complaint", 100);
+    d.follow_up = Some("ihr schreiben vom".into());
+    d.words = w("Zu meinem Auffahrunfall an der Ampel habe ich nichts gehört.");
+    let claim = with_words(cand(1, "K-1", "claim", 0, FoundBy::Window), CRASH);
+    let (case, reason) = joined(rules(168).decide(&d, std::slice::from_ref(&claim))).unwrap();
+    assert_eq!(case, 1);
+    let LinkReason::Reference {
+        reference, shared, ..
+    } = &reason
+    else {
+        panic!("{reason:?}")
+    };
+    assert_eq!(reference, "ihr schreiben vom");
+    assert_eq!(shared, &["ampel"]);
+    assert!(reason
+        .to_string()
+        .starts_with("refers to earlier correspondence"));
+    // Outside the window, or without the reference and without shared words: a new case.
+    assert_eq!(
+        rules(24).decide(&d, std::slice::from_ref(&claim)),
+        Decision::NewCase
+    );
+    let mut plain = d.clone();
+    plain.follow_up = None;
+    plain.words = w("Ihre Hotline ist nie erreichbar.");
+    assert_eq!(
+        rules(168).decide(&plain, std::slice::from_ref(&claim)),
+        Decision::NewCase
+    );
+    // A short reference without shared words joins the customer's only related case …
+    let mut confirm = doc("K-1", "other", 100);
+    confirm.follow_up = Some("eingang meiner".into());
+    confirm.words = w("Bitte bestätigen Sie den Eingang.");
+    let cancel = with_words(
+        cand(2, "K-1", "cancellation", 0, FoundBy::Window),
+        "Hiermit kündige ich fristgerecht zum Jahresende.",
+    );
+    assert_eq!(
+        joined(rules(168).decide(&confirm, std::slice::from_ref(&cancel))).map(|j| j.0),
+        Some(2)
+    );
+    // … but not when two cases could take it.
+    let other = with_words(
+        cand(3, "K-1", "address_change", 0, FoundBy::Window),
+        "Umzug",
+    );
+    let claim2 = with_words(cand(4, "K-1", "claim", 0, FoundBy::Window), THEFT);
+    assert_eq!(
+        rules(168).decide(&confirm, &[cancel.clone(), claim2]),
+        Decision::NewCase
+    );
+    // A case of an unrelated type needs two shared words even with a reference.
+    let mut moved = doc("K-1", "bank_details_change", 100);
+    moved.follow_up = Some("wie besprochen".into());
+    moved.words = w("Neue IBAN für die Abbuchung.");
+    assert_eq!(
+        rules(168).decide(&moved, std::slice::from_ref(&other)),
+        Decision::NewCase
+    );
+    moved.words = w("Umzug: die Abbuchung bitte vom neuen Konto.");
+    assert_eq!(
+        rules(168).decide(&moved, std::slice::from_ref(&other)),
+        Decision::NewCase
+    );
+    let umzug = with_words(other, "Umzug nach Köln, Abbuchung ab Mai");
+    assert_eq!(
+        joined(rules(168).decide(&moved, &[umzug])).map(|j| j.0),
+        Some(3)
+    );
+}
+
+#[test]
+fn the_same_concern_read_as_another_type_joins() {
+    // A status question about the claim, read as a complaint, without any reference phrase.
+    let mut d = doc("K-1", "complaint", 100);
+    d.words = w("Seit dem Auffahrunfall an der Ampel warte ich, die Heckklappe ist immer noch kaputt. Unzufrieden!");
+    let claim = with_words(cand(1, "K-1", "claim", 0, FoundBy::Window), CRASH);
+    let theft = with_words(cand(2, "K-1", "claim", 50, FoundBy::Window), THEFT);
+    let (case, reason) = joined(rules(168).decide(&d, &[theft.clone(), claim.clone()])).unwrap();
+    assert_eq!(case, 1, "the claim it is about, not the more recent one");
+    assert!(
+        reason
+            .to_string()
+            .starts_with("same customer and concern within 168 h (shared words"),
+        "{reason}"
+    );
+    // The same text from another customer never joins.
+    let mut stranger = d.clone();
+    stranger.customer_id = Some("K-2".into());
+    assert_eq!(rules(168).decide(&stranger, &[claim]), Decision::NewCase);
+}
+
+#[test]
+fn an_invoice_joins_the_only_open_claim() {
+    let mut d = doc("K-1", "invoice", 100);
+    d.words = w("Rechnung Reparatur Fahrzeug, Arbeitslohn, Lackierung, Summe netto, Mehrwertsteuer, zahlbar sofort.");
+    let crash = with_words(
+        cand(1, "K-1", "claim", 0, FoundBy::Window),
+        "Wildunfall, ein Reh, das Fahrzeug ist vorne eingedrückt",
+    );
+    assert_eq!(
+        joined(rules(168).decide(&d, std::slice::from_ref(&crash))).map(|j| j.0),
+        Some(1)
+    );
+    // The only open claim, but about something else entirely (nothing shared): apart.
+    let bicycle = with_words(cand(4, "K-1", "claim", 0, FoundBy::Window), THEFT);
+    assert_eq!(rules(168).decide(&d, &[bicycle]), Decision::NewCase);
+    // With two open claims and nothing shared it stays apart (a clerk assigns it) …
+    let theft = with_words(
+        cand(2, "K-1", "claim", 10, FoundBy::Window),
+        "Fahrrad gestohlen",
+    );
+    let other_crash = with_words(cand(1, "K-1", "claim", 0, FoundBy::Window), CRASH);
+    assert_eq!(
+        rules(168).decide(&d, &[other_crash, theft.clone()]),
+        Decision::NewCase
+    );
+    // … and joins the one it shares at least two words with.
+    let repair = with_words(
+        cand(3, "K-1", "claim", 5, FoundBy::Window),
+        "Auffahrunfall: die Lackierung der Heckklappe ist zerkratzt, Reparatur nötig.",
+    );
+    assert_eq!(
+        joined(rules(168).decide(&d, &[crash, theft, repair])).map(|j| j.0),
+        Some(3)
+    );
+    // Not to an open case of another concern.
+    let cancel = with_words(
+        cand(3, "K-1", "cancellation", 0, FoundBy::Window),
+        "kündige",
+    );
+    assert_eq!(rules(168).decide(&d, &[cancel]), Decision::NewCase);
+}
+
+#[test]
+fn two_incidents_of_one_customer_stay_two_cases() {
+    // Two claims in the window, on the same contract, no claim numbers: different incidents.
+    let mut d = doc("K-1", "claim", 20);
+    d.words = w(THEFT);
+    let crash = with_words(cand(1, "K-1", "claim", 0, FoundBy::Window), CRASH);
+    assert_eq!(
+        rules(72).decide(&d, std::slice::from_ref(&crash)),
+        Decision::NewCase
+    );
+    let mut by_contract = crash.clone();
+    by_contract.found_by = FoundBy::Contract("KF1".into());
+    assert_eq!(rules(72).decide(&d, &[by_contract]), Decision::NewCase);
+    // Two shared words of a longer letter are evidence enough (an addition to the list).
+    let mut addition = doc("K-1", "claim", 20);
+    addition.words = w("Zur Liste kommt noch hinzu: aus dem Kellerabteil fehlt außerdem ein Kindersitz, den ich erst jetzt vermisse; der Kaufbeleg des Trekkingrads folgt.");
+    let theft = with_words(cand(2, "K-1", "claim", 0, FoundBy::Window), THEFT);
+    assert!(
+        joined(rules(72).decide(&addition, std::slice::from_ref(&theft))).is_some(),
+        "{:?}",
+        crate::cases::concern::overlap(&addition.words, &theft.words)
+    );
+    // The same incident reported again (letter, then e-mail) is one case.
+    d.words = w(CRASH);
+    assert_eq!(
+        joined(rules(72).decide(&d, std::slice::from_ref(&crash))),
+        Some((1, LinkReason::TimeWindow { hours: 72 }))
+    );
+    // A follow-up adding new facts joins when it shares anything.
+    let mut more = doc("K-1", "claim", 20);
+    more.follow_up = Some("nachtrag zum".into());
+    more.words = w("Nachtrag: Fotos der Heckklappe, Kennzeichen des Lieferwagens, Zeugen, Kostenvoranschlag der Werkstatt folgen.");
+    assert!(joined(rules(72).decide(&more, &[crash])).is_some());
+}
+
+#[test]
+fn no_rule_joins_another_customers_case() {
+    let mut d = doc("K-1", "claim", 1);
+    d.follow_up = Some("ihr zeichen".into());
+    d.reply_subject = true;
+    d.subject = Some("schaden".into());
+    d.words = w(CRASH);
+    for found_by in [
+        FoundBy::Thread("m@x".into()),
+        FoundBy::Claim("S1".into()),
+        FoundBy::Contract("KF1".into()),
+        FoundBy::Subject("schaden".into()),
+        FoundBy::Window,
+    ] {
+        let c = with_words(cand(1, "K-2", "claim", 0, found_by.clone()), CRASH);
+        assert_eq!(
+            rules(72).decide(&d, &[c]),
+            Decision::NewCase,
+            "{found_by:?}"
+        );
+    }
+}
