@@ -187,6 +187,7 @@ fn new_document(j: usize, seeded: usize) -> (NewTask, EmailMeta) {
         message_id: Some(format!("new{j}@bench")),
         references: in_reply_to.clone(),
         in_reply_to,
+        automated: None,
     };
     (spec, email)
 }
