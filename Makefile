@@ -43,6 +43,7 @@ bench: build
 	$(CARGO) bench --locked --bench imap
 	$(CARGO) bench --locked --bench web
 	$(CARGO) bench --locked --bench cases
+	$(CARGO) bench --locked --bench identify
 
 ## Retrain the shipped text model classifiers/model.json (see scripts/train-model.sh).
 model: build

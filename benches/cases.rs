@@ -148,6 +148,9 @@ fn new_document(j: usize, seeded: usize) -> (NewTask, EmailMeta) {
                 valid: true,
                 ocr_variant: false,
                 document_date: false,
+                master_id: None,
+                found_as: None,
+                customer_id: None,
             });
             ("invoice", customer(c))
         }
@@ -184,6 +187,7 @@ fn new_document(j: usize, seeded: usize) -> (NewTask, EmailMeta) {
         message_id: Some(format!("new{j}@bench")),
         references: in_reply_to.clone(),
         in_reply_to,
+        automated: None,
     };
     (spec, email)
 }

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 mod cases;
+mod identify;
 
 use crate::app::App;
 use crate::config::Config;
@@ -100,6 +101,18 @@ pub enum Command {
     Customers {
         #[command(subcommand)]
         action: CustomersAction,
+    },
+    /// What identification finds in a text: each identifier (raw, normalised, the master
+    /// record it hit, how it was written) and the customer match with its evidence
+    Identify {
+        /// The text to read (`-` for stdin)
+        #[arg(long, value_name = "FILE")]
+        text: std::path::PathBuf,
+        /// Sender e-mail address(es), as an e-mail's From would give them
+        #[arg(long = "from", value_name = "EMAIL")]
+        from: Vec<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// One customer's file: master data, contracts, timeline across channels, tasks
     Customer {
@@ -324,12 +337,16 @@ pub enum ExportWhat {
 
 #[derive(Subcommand, Debug)]
 pub enum CustomersAction {
-    /// Import customers.csv and contracts.csv (idempotent; bad rows reported by line)
+    /// Import customers.csv, contracts.csv and claims.csv (idempotent; bad rows reported by
+    /// line); prints the number layouts learned from them
     Import {
         #[arg(long)]
         customers: PathBuf,
         #[arg(long)]
         contracts: Option<PathBuf>,
+        /// claims.csv: claim_id,contract_id,customer_id,loss_date
+        #[arg(long)]
+        claims: Option<PathBuf>,
     },
 }
 
@@ -446,16 +463,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 CustomersAction::Import {
                     customers,
                     contracts,
+                    claims,
                 },
         } => {
-            let report =
-                crate::customers::import(app.store.as_ref(), &customers, contracts.as_deref())
-                    .context("customer import failed")?;
+            let report = crate::customers::import(
+                app.store.as_ref(),
+                &customers,
+                contracts.as_deref(),
+                claims.as_deref(),
+            )
+            .context("customer import failed")?;
             eprintln!(
-                "imported {} customer(s), {} contract(s); {} bad row(s)",
+                "imported {} customer(s), {} contract(s), {} claim(s); {} bad row(s)",
                 report.customers,
                 report.contracts,
+                report.claims,
                 report.bad_rows.len()
+            );
+            let master = identify::master_index(&app)?;
+            eprintln!(
+                "number layouts learned from master data ({} numbers indexed):\n{}",
+                master.numbers(),
+                master.layouts().trim_end()
             );
             for bad in &report.bad_rows {
                 eprintln!("{}:{}: {}", bad.file, bad.line, bad.reason);
@@ -484,6 +513,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tasks { action } => tasks_command(&app, action),
         Command::Cases { action } => cases::cases_command(&app, action),
+        Command::Identify { text, from, json } => {
+            identify::identify_command(&app, &text, &from, json)
+        }
         Command::Report { what } => cases::report_command(&app, what),
         Command::Train {
             labels,

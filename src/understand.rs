@@ -37,7 +37,7 @@ impl Knowledge {
     pub fn load(config: &Config, store: &dyn Store) -> Result<Knowledge, KnowledgeError> {
         let classifier = Classifier::from_config(&config.classify)?;
         let contracts = store.all_contracts()?;
-        let master = MasterIndex::new(store.all_customers()?, &contracts);
+        let master = MasterIndex::new(store.all_customers()?, &contracts, &store.all_claims()?);
         let mut active_contracts: HashMap<String, Vec<Contract>> = HashMap::new();
         for c in contracts.into_iter().filter(|c| c.status == "active") {
             active_contracts
@@ -76,17 +76,23 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             (p.id, c.type_id().to_string(), c.confidence)
         })
         .collect();
-    let mut identifiers = k.identifiers.extract(&format!("{subject}\n{text}"));
+    let full = format!("{subject}\n{text}");
+    let mut found = k.identifiers.extract(&full);
     let invoice = case.parts.iter().find_map(|p| p.invoice.as_ref());
+    // The e-invoice's references (buyer reference, order, contract…) are searched too.
+    let mut searched = full;
     if let Some(invoice) = invoice {
-        for id in k.identifiers.extract(&invoice.reference_text()) {
-            if !identifiers
+        let refs = invoice.reference_text();
+        for id in k.identifiers.extract(&refs) {
+            if !found
                 .iter()
                 .any(|o| o.kind == id.kind && o.value == id.value)
             {
-                identifiers.push(id);
+                found.push(id);
             }
         }
+        searched.push('\n');
+        searched.push_str(&refs);
     }
     let (doc_type_enum, confidence, best_type, explanation) = match invoice {
         Some(invoice) => (
@@ -102,13 +108,14 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             classification.explanation(),
         ),
     };
-    let customer = k
-        .master
-        .match_document(&MatchInput {
-            identifiers: &identifiers,
-            sender_emails: &case.sender_emails,
-            text: &text,
-        })
+    let identification = k.master.identify(&MatchInput {
+        identifiers: &found,
+        sender_emails: &case.sender_emails,
+        text: &searched,
+    });
+    let identifiers = identification.identifiers;
+    let customer = identification
+        .customer
         .with_source_hint(case.customer_hint.as_deref(), &k.master);
     let routing = inbox::route_with_confidence(
         &k.inbox,

@@ -87,6 +87,9 @@ mod tests {
             valid: true,
             ocr_variant: false,
             document_date: false,
+            master_id: None,
+            found_as: None,
+            customer_id: None,
         };
         assert!(d.detect("Rechnung", &[kv]).is_some());
     }

@@ -1,4 +1,5 @@
-//! Customer master data: reads `customers.csv` and `contracts.csv` (fixed formats, see README),
+//! Customer master data: reads `customers.csv`, `contracts.csv` and the optional `claims.csv`
+//! (fixed formats, see README),
 //! validates every row and upserts the good ones. Bad rows are reported with their line number
 //! and do not stop the import. Re-importing the same files changes nothing (idempotent).
 
@@ -8,7 +9,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::store::{Contract, Customer, Store, StoreError};
+use crate::store::{Claim, Contract, Customer, Store, StoreError};
 
 pub const PRODUCTS: [&str; 9] = [
     "kfz",
@@ -47,6 +48,9 @@ pub const CONTRACT_COLUMNS: [&str; 5] = [
     "start_date",
 ];
 
+/// The header of `claims.csv` (a public interface).
+pub const CLAIM_COLUMNS: [&str; 4] = ["claim_id", "contract_id", "customer_id", "loss_date"];
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{path}: {source}")]
@@ -69,6 +73,7 @@ pub struct BadRow {
 pub struct ImportReport {
     pub customers: usize,
     pub contracts: usize,
+    pub claims: usize,
     pub bad_rows: Vec<BadRow>,
 }
 
@@ -98,6 +103,14 @@ struct ContractCsv {
     product: String,
     status: String,
     start_date: String,
+}
+
+#[derive(Deserialize)]
+struct ClaimCsv {
+    claim_id: String,
+    contract_id: String,
+    customer_id: String,
+    loss_date: String,
 }
 
 /// ISO (`2026-03-14`) or German (`14.03.2026`) date; empty is `None`.
@@ -197,6 +210,62 @@ fn contract_row(r: ContractCsv, known: &HashSet<String>) -> Result<Contract, Str
     })
 }
 
+/// A claim needs its contract or its customer (known, from this import or an earlier one); when
+/// both are given they must belong together. A claim naming only its contract gets the
+/// contract's customer.
+fn claim_row(
+    r: ClaimCsv,
+    customers: &HashSet<String>,
+    contracts: &std::collections::HashMap<String, String>,
+) -> Result<Claim, String> {
+    let mut problems = Vec::new();
+    let claim_id = r.claim_id.trim().to_string();
+    if claim_id.is_empty() {
+        problems.push("claim_id: empty".to_string());
+    }
+    let contract_id = Some(r.contract_id.trim().to_string()).filter(|s| !s.is_empty());
+    let given = Some(r.customer_id.trim().to_string()).filter(|s| !s.is_empty());
+    let customer_id = match (&contract_id, given) {
+        (None, None) => {
+            problems.push("contract_id and customer_id: both empty (one is needed)".to_string());
+            None
+        }
+        (Some(k), given) => match contracts.get(k) {
+            None => {
+                problems.push(format!("contract_id: {k:?} is not a known contract"));
+                given
+            }
+            Some(owner) if given.as_ref().is_some_and(|c| c != owner) => {
+                problems.push(format!(
+                    "customer_id: {:?} does not hold contract {k:?} (its customer is {owner:?})",
+                    given.as_deref().unwrap_or("")
+                ));
+                given
+            }
+            Some(owner) => Some(owner.clone()),
+        },
+        (None, Some(c)) => {
+            if !customers.contains(&c) {
+                problems.push(format!("customer_id: {c:?} is not a known customer"));
+            }
+            Some(c)
+        }
+    };
+    let loss_date = parse_date("loss_date", &r.loss_date).unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    });
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    Ok(Claim {
+        claim_id,
+        contract_id,
+        customer_id,
+        loss_date,
+    })
+}
+
 fn read_rows<T: for<'de> Deserialize<'de>, U>(
     path: &Path,
     required: &[&str],
@@ -252,11 +321,13 @@ fn read_rows<T: for<'de> Deserialize<'de>, U>(
     Ok(good)
 }
 
-/// Imports both files; contracts may reference customers from this import or an earlier one.
+/// Imports the files; contracts may reference customers, claims contracts and customers from
+/// this import or an earlier one.
 pub fn import(
     store: &dyn Store,
     customers: &Path,
     contracts: Option<&Path>,
+    claims: Option<&Path>,
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
     let rows = read_rows(
@@ -265,6 +336,10 @@ pub fn import(
         customer_row,
         &mut report.bad_rows,
     )?;
+    // Inserting in key order keeps the database's B-tree appends sequential (linear import);
+    // a stable sort keeps the last of duplicate rows last, so it still wins.
+    let mut rows = rows;
+    rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
     report.customers = store.upsert_customers(&rows)?;
     if let Some(contracts) = contracts {
         let known = store.customer_ids()?;
@@ -274,7 +349,20 @@ pub fn import(
             |r| contract_row(r, &known),
             &mut report.bad_rows,
         )?;
+        let mut rows = rows;
+        rows.sort_by(|a, b| a.contract_id.cmp(&b.contract_id));
         report.contracts = store.upsert_contracts(&rows)?;
+    }
+    if let Some(claims) = claims {
+        let known = store.customer_ids()?;
+        let owners = store.contract_owners()?;
+        let rows = read_rows(
+            claims,
+            &CLAIM_COLUMNS,
+            |r| claim_row(r, &known, &owners),
+            &mut report.bad_rows,
+        )?;
+        report.claims = store.upsert_claims(&rows)?;
     }
     Ok(report)
 }
@@ -306,7 +394,7 @@ mod tests {
              XX-1,K-1,boot,active,2020-01-01\n",
         )
         .unwrap();
-        let report = import(&store, &cust, Some(&con)).unwrap();
+        let report = import(&store, &cust, Some(&con), None).unwrap();
         assert_eq!((report.customers, report.contracts), (1, 1));
         let lines: Vec<(String, u64)> = report
             .bad_rows
@@ -335,8 +423,55 @@ mod tests {
         assert!(report.bad_rows[1].reason.contains("iban"));
         assert!(report.bad_rows[2].reason.contains("K-9"));
         // Idempotent.
-        let again = import(&store, &cust, Some(&con)).unwrap();
+        let again = import(&store, &cust, Some(&con), None).unwrap();
         assert_eq!((again.customers, again.contracts), (1, 1));
         assert_eq!(store.customer_ids().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn claims_need_a_known_contract_or_customer_and_take_the_contracts_customer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let cust = dir.path().join("customers.csv");
+        std::fs::write(
+            &cust,
+            "customer_id,salutation,first_name,last_name,birth_date,street,house_number,postcode,city,email,phone,iban\n\
+             4419027,Frau,Anna,Roth,1970-02-01,Ringweg,1,10115,Berlin,,,\n\
+             4419028,Herr,Max,Maier,1980-02-01,Weg,2,80331,München,,,\n",
+        )
+        .unwrap();
+        let con = dir.path().join("contracts.csv");
+        std::fs::write(
+            &con,
+            "contract_id,customer_id,product,status,start_date\nWG-17450311,4419027,wohngebaeude,cancelled,2020-01-01\n",
+        )
+        .unwrap();
+        let cl = dir.path().join("claims.csv");
+        std::fs::write(
+            &cl,
+            "claim_id,contract_id,customer_id,loss_date\n\
+             SN 2026/0042,WG-17450311,,2026-03-01\n\
+             SN 2026/0043,,4419028,02.03.2026\n\
+             SN 2026/0044,,,2026-03-01\n\
+             SN 2026/0045,WG-17450311,4419028,2026-03-01\n\
+             SN 2026/0046,XX-1,,2026-03-01\n\
+             SN 2026/0047,,4419027,yesterday\n",
+        )
+        .unwrap();
+        let report = import(&store, &cust, Some(&con), Some(&cl)).unwrap();
+        assert_eq!(report.claims, 2, "{:?}", report.bad_rows);
+        let lines: Vec<u64> = report.bad_rows.iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![4, 5, 6, 7]);
+        assert!(report.bad_rows[0].reason.contains("both empty"));
+        assert!(report.bad_rows[1].reason.contains("does not hold"));
+        assert!(report.bad_rows[2].reason.contains("not a known contract"));
+        assert!(report.bad_rows[3].reason.contains("loss_date"));
+        let claims = store.all_claims().unwrap();
+        assert_eq!(claims[0].customer_id.as_deref(), Some("4419027"));
+        assert_eq!(claims[0].contract_id.as_deref(), Some("WG-17450311"));
+        assert_eq!(claims[1].loss_date, NaiveDate::from_ymd_opt(2026, 3, 2));
+        // Idempotent.
+        import(&store, &cust, Some(&con), Some(&cl)).unwrap();
+        assert_eq!(store.all_claims().unwrap().len(), 2);
     }
 }

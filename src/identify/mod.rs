@@ -1,8 +1,26 @@
 //! Identifiers in a document's text — customer, contract and claim numbers, IBAN, BIC, e-mail
 //! addresses, postcodes, dates — each with the label it came with and a normalised value; and
 //! ([`matching`]) the match of a document against customer master data. Pure functions.
+//!
+//! Numbers are found two ways: every number of the master data in any written form
+//! ([`numbers`] over [`known`], layouts learned from the data itself — nothing to configure),
+//! and the optional formats of `[identify]` in the config (this module's [`Identifiers`]).
 
+mod context;
+mod customer_match;
+mod evidence;
+pub mod form;
+#[cfg(test)]
+mod identification_tests;
+pub mod keys;
+pub mod known;
+pub mod layouts;
+mod master;
 pub mod matching;
+mod name_index;
+pub mod names;
+pub mod numbers;
+pub mod report;
 
 use std::sync::OnceLock;
 
@@ -46,6 +64,34 @@ pub struct Identifier {
     /// Dates: this is the document's own date (place and date line, "Datum:").
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub document_date: bool,
+    /// Known numbers: the master-data record it is, as written there (`WG-17450311`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub master_id: Option<String>,
+    /// Known numbers: how it was written compared with master data, in plain words.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub found_as: Option<String>,
+    /// Known numbers: the customer the record belongs to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub customer_id: Option<String>,
+}
+
+impl Identifier {
+    /// An identifier found in the text (no master record).
+    pub fn new(kind: IdKind, label: Option<String>, raw: String, value: String) -> Identifier {
+        Identifier {
+            kind,
+            label,
+            raw,
+            value,
+            product: None,
+            valid: true,
+            ocr_variant: false,
+            document_date: false,
+            master_id: None,
+            found_as: None,
+            customer_id: None,
+        }
+    }
 }
 
 /// Identifier formats, compiled from the config.
@@ -186,6 +232,12 @@ impl Identifiers {
                         .as_str()
                         .find(|c: char| c.is_ascii_alphabetic())
                         .unwrap_or(0);
+                if matches!(
+                    context::label(context::segment_before(text, raw_start)),
+                    context::Label::Theirs(_)
+                ) {
+                    continue;
+                }
                 let prefix: String = text[raw_start..body.start()]
                     .chars()
                     .filter(char::is_ascii_alphabetic)
@@ -199,7 +251,7 @@ impl Identifiers {
                     product: product.clone(),
                     valid: true,
                     ocr_variant: real_digits != *digits,
-                    document_date: false,
+                    ..Identifier::new(*kind, None, String::new(), String::new())
                 });
             }
         }
@@ -240,6 +292,9 @@ impl Identifiers {
                 valid: valid.is_some(),
                 ocr_variant: false,
                 document_date: false,
+                master_id: None,
+                found_as: None,
+                customer_id: None,
             });
         }
         static BIC: OnceLock<Regex> = OnceLock::new();
@@ -259,6 +314,9 @@ impl Identifiers {
                 valid: true,
                 ocr_variant: false,
                 document_date: false,
+                master_id: None,
+                found_as: None,
+                customer_id: None,
             });
         }
         static EMAIL: OnceLock<Regex> = OnceLock::new();
@@ -277,6 +335,9 @@ impl Identifiers {
                 valid: true,
                 ocr_variant: false,
                 document_date: false,
+                master_id: None,
+                found_as: None,
+                customer_id: None,
             });
         }
         static POSTCODE: OnceLock<Regex> = OnceLock::new();
@@ -291,6 +352,9 @@ impl Identifiers {
                 valid: true,
                 ocr_variant: false,
                 document_date: false,
+                master_id: None,
+                found_as: None,
+                customer_id: None,
             });
         }
         for (raw, start, date) in find_dates(text) {
@@ -310,6 +374,9 @@ impl Identifiers {
                 valid: true,
                 ocr_variant: false,
                 document_date,
+                master_id: None,
+                found_as: None,
+                customer_id: None,
             });
         }
         out

@@ -198,6 +198,16 @@ pub struct Contract {
     pub start_date: Option<chrono::NaiveDate>,
 }
 
+/// A claim row (optional CSV file `claims.csv`): a claim number known to the insurer, with the
+/// contract and/or customer it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Claim {
+    pub claim_id: String,
+    pub contract_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub loss_date: Option<chrono::NaiveDate>,
+}
+
 /// A received item with its attachments, as classification and matching read it.
 #[derive(Debug, Clone)]
 pub struct CaseContent {
@@ -547,6 +557,11 @@ pub trait Store: Send + Sync + crate::cases::CaseStore {
     fn upsert_customers(&self, rows: &[Customer]) -> Result<usize, StoreError>;
     fn upsert_contracts(&self, rows: &[Contract]) -> Result<usize, StoreError>;
     fn customer_ids(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+    /// Claims master data (optional `claims.csv`); upsert by `claim_id`.
+    fn upsert_claims(&self, rows: &[Claim]) -> Result<usize, StoreError>;
+    fn all_claims(&self) -> Result<Vec<Claim>, StoreError>;
+    /// Contract id → customer id, for checking claims at import.
+    fn contract_owners(&self) -> Result<std::collections::HashMap<String, String>, StoreError>;
     fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// A received item with its attachments' text.
     fn case_content(&self, root: DocumentId) -> Result<CaseContent, StoreError>;

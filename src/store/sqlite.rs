@@ -1,7 +1,7 @@
 //! The embedded store: one SQLite file (WAL, `synchronous=FULL`) with numbered migrations.
 //! One connection behind a mutex; every pipeline call is one transaction over a batch.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{
-    CaseContent, CasePart, ChildDocument, Contract, Customer, CustomerFile, DocumentRow,
+    CaseContent, CasePart, ChildDocument, Claim, Contract, Customer, CustomerFile, DocumentRow,
     DocumentUnderstanding, ExtractionRecord, ImapFolderState, ImapMessage, ImapPrevious,
     IndexRecord, NewReceipt, NewTask, PartContent, PartRef, Receipt, Rendition, Store, StoreError,
     Task, TaskChange, TaskError, TaskEvent, TimelineEntry, Understanding,
@@ -213,6 +213,15 @@ CREATE TABLE index_pending (root_id INTEGER PRIMARY KEY);
     "CREATE INDEX task_events_task ON task_events(task_id, id);",
     // E-invoice fields read from a document's XML (issue 13).
     "ALTER TABLE documents ADD COLUMN invoice TEXT;",
+    // Claims master data (issue 12): claim numbers identify a customer like contract numbers.
+    r#"
+CREATE TABLE claims (
+    claim_id    TEXT PRIMARY KEY,
+    contract_id TEXT,
+    customer_id TEXT,
+    loss_date   TEXT
+);
+"#,
 ];
 
 pub struct SqliteStore {
@@ -1097,6 +1106,54 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(rows.len())
+    }
+
+    fn upsert_claims(&self, rows: &[Claim]) -> Result<usize, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for c in rows {
+            tx.prepare_cached(
+                "INSERT INTO claims (claim_id, contract_id, customer_id, loss_date)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (claim_id) DO UPDATE SET contract_id = excluded.contract_id,
+                    customer_id = excluded.customer_id, loss_date = excluded.loss_date",
+            )?
+            .execute(params![
+                c.claim_id,
+                c.contract_id,
+                c.customer_id,
+                c.loss_date.map(|d| d.to_string()),
+            ])?;
+        }
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
+    fn contract_owners(&self) -> Result<HashMap<String, String>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT contract_id, customer_id FROM contracts")?;
+        let ids = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<HashMap<String, String>, _>>()?;
+        Ok(ids)
+    }
+
+    fn all_claims(&self) -> Result<Vec<Claim>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT claim_id, contract_id, customer_id, loss_date FROM claims ORDER BY claim_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Claim {
+                    claim_id: r.get(0)?,
+                    contract_id: r.get(1)?,
+                    customer_id: r.get(2)?,
+                    loss_date: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn customer_ids(&self) -> Result<HashSet<String>, StoreError> {

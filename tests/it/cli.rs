@@ -228,3 +228,100 @@ fn train_writes_a_model_that_the_classifier_uses() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Master data with layouts unlike the samples', claims included; `identify` shows operators
+/// what it found and why, and the pipeline uses the same knowledge (claims loaded at start).
+#[test]
+fn identify_shows_known_numbers_with_their_records_and_the_pipeline_uses_claims() {
+    let env = Env::new();
+    std::fs::write(
+        env.path("c.csv"),
+        "customer_id,salutation,first_name,last_name,birth_date,street,house_number,postcode,city,email,phone,iban\n\
+         K4419027,Herr,Dieter,Neumann,1970-02-01,Goethestraße,12a,45127,Essen,,,\n\
+         K4419029,Frau,Anna,Meier,1988-07-14,Weihelnstraße,7,80331,München,,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("k.csv"),
+        "contract_id,customer_id,product,status,start_date\n\
+         WG-17450311,K4419027,wohngebaeude,cancelled,2019-01-01\n\
+         WG-26851203,K4419029,wohngebaeude,active,2019-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("s.csv"),
+        "claim_id,contract_id,customer_id,loss_date\nSN 2026/0042,WG-26851203,,01.03.2026\n",
+    )
+    .unwrap();
+    let out = env.run(&[
+        "customers",
+        "import",
+        "--customers",
+        "c.csv",
+        "--contracts",
+        "k.csv",
+        "--claims",
+        "s.csv",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("2 contract(s), 1 claim(s)"), "{err}");
+    assert!(
+        err.contains("contract numbers (2): AA-99999999 ×2"),
+        "{err}"
+    );
+
+    std::fs::write(
+        env.path("letter.txt"),
+        "Autohaus Sonne, Rechnungsnummer 26851203\nVertrag WG 17 450 311\nDieter Neumann",
+    )
+    .unwrap();
+    let text = env.ok(&["identify", "--text", "letter.txt"]);
+    assert!(text.contains("\"WG 17 450 311\" → WG17450311"), "{text}");
+    assert!(
+        text.contains("master record WG-17450311 of customer K4419027"),
+        "{text}"
+    );
+    assert!(text.contains("contract cancelled"), "{text}");
+    assert!(
+        text.contains("\"26851203\" would be WG-26851203: labelled as the sender's own"),
+        "{text}"
+    );
+    assert!(text.contains("K4419027 (confidence"), "{text}");
+    assert!(text.contains("name Dieter Neumann"), "{text}");
+
+    let mut child = env
+        .command()
+        .args(["identify", "--text", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("Schaden SN-2026-0042".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["customer"]["result"], "unique", "{j}");
+    assert_eq!(j["customer"]["customer_id"], "K4419029", "{j}");
+    assert_eq!(j["identifiers"][0]["kind"], "claim_number", "{j}");
+    assert_eq!(j["identifiers"][0]["master_id"], "SN 2026/0042", "{j}");
+
+    // The pipeline: a claim number alone finds the customer of the claim's contract.
+    std::fs::write(
+        env.path("brief.txt"),
+        "Schadennummer SN 2026/0042\nAnbei die Fotos.",
+    )
+    .unwrap();
+    env.ok(&["ingest", "brief.txt", "--quiet"]);
+    let export = env.export();
+    let doc = export
+        .iter()
+        .find(|d| d["customer_id"].is_string())
+        .expect("matched");
+    assert_eq!(doc["customer_id"], "K4419029", "{doc}");
+}
