@@ -81,9 +81,13 @@ fn candidate(
     })
 }
 
+/// A place for a type's threshold: the confidence, and how many documents (and how many wrong
+/// ones) are at or above it.
+type Cut = (f64, usize, usize);
+
 /// The places a type's threshold can go: at each distinct confidence (highest first), with how
 /// many documents and how many wrong ones are at or above it. Equal confidences go together.
-fn cut_points(sorted: &[&Candidate]) -> Vec<(f64, usize, usize)> {
+fn cut_points(sorted: &[&Candidate]) -> Vec<Cut> {
     let mut cuts = Vec::new();
     let mut wrong = 0;
     for (i, c) in sorted.iter().enumerate() {
@@ -103,12 +107,9 @@ fn cut_points(sorted: &[&Candidate]) -> Vec<(f64, usize, usize)> {
 /// with a Lagrange multiplier: for a price `lambda` on each wrong document beyond the allowed
 /// share, every type independently takes the cut worth most; the cheapest price whose choice
 /// is feasible gives the answer (tried over a geometric grid; exact enough for a report).
-fn choose(
-    cuts: &BTreeMap<&str, Vec<(f64, usize, usize)>>,
-    target: f64,
-) -> BTreeMap<String, (f64, usize, usize)> {
+fn choose(cuts: &BTreeMap<&str, Vec<Cut>>, target: f64) -> BTreeMap<String, Cut> {
     let allowed = 1.0 - target;
-    let mut best: Option<(usize, BTreeMap<String, (f64, usize, usize)>)> = None;
+    let mut best: Option<(usize, BTreeMap<String, Cut>)> = None;
     for step in 0..=60 {
         let lambda = if step == 0 {
             0.0
@@ -118,9 +119,7 @@ fn choose(
         let mut chosen = BTreeMap::new();
         let (mut n, mut w) = (0usize, 0usize);
         for (t, list) in cuts {
-            let worth = |(_, n, w): &(f64, usize, usize)| {
-                *n as f64 * (1.0 + lambda * allowed) - lambda * *w as f64
-            };
+            let worth = |(_, n, w): &Cut| *n as f64 * (1.0 + lambda * allowed) - lambda * *w as f64;
             if let Some(cut) = list
                 .iter()
                 .filter(|c| worth(c) > 0.0)
@@ -156,7 +155,7 @@ pub fn analyse(
     for list in by_type.values_mut() {
         list.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     }
-    let cuts: BTreeMap<&str, Vec<(f64, usize, usize)>> = by_type
+    let cuts: BTreeMap<&str, Vec<Cut>> = by_type
         .iter()
         .map(|(t, list)| (*t, cut_points(list)))
         .collect();
