@@ -36,7 +36,8 @@ lint: deps
 ## Ingest 10,000 generated e-mails and 1,000 PDFs; prints docs/s, peak RSS, search p50/p99.
 ## Then OCR: pages/s and character error rate of intake vs the tesseract CLI on generated scans,
 ## and 1,000 e-mails with attachments taken from a local Dovecot (messages/s); case linking with
-## 1,000,000 documents in the store (ms per document).
+## 1,000,000 documents in the store (ms per document); identification with 1,000,000 contracts;
+## classification (model load, µs per document).
 bench: build
 	$(CARGO) bench --locked --bench ingest
 	$(CARGO) bench --locked --bench ocr
@@ -44,6 +45,7 @@ bench: build
 	$(CARGO) bench --locked --bench web
 	$(CARGO) bench --locked --bench cases
 	$(CARGO) bench --locked --bench identify
+	$(CARGO) bench --locked --bench classify
 
 ## Retrain the shipped text model classifiers/model.json (see scripts/train-model.sh).
 model: build
