@@ -450,3 +450,52 @@ fn eval_chooses_routing_thresholds_and_draws_the_plot() {
 fn classify_type(t: &str) -> bool {
     intake::classify::DocType::parse(t).is_some()
 }
+
+/// Evaluation set B of session 4 (samples/eval/b: a direct insurer's shared mailbox, its own
+/// master data and number layouts, written by a separate session from a short brief; a dev set
+/// since its first evaluation). A guard like the held-out set's: if it fails, find the cause
+/// elsewhere rather than tuning on these files.
+#[test]
+fn a_strangers_mailbox_keeps_its_figures() {
+    let env = Env::new();
+    let dir = samples().join("eval/b");
+    let arg = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    env.ok(&[
+        "customers",
+        "import",
+        "--customers",
+        &arg("customers.csv"),
+        "--contracts",
+        &arg("contracts.csv"),
+        "--claims",
+        &arg("claims.csv"),
+    ]);
+    let report: Value = serde_json::from_str(&env.ok(&[
+        "eval",
+        "--json",
+        "--labels",
+        &arg("labels.jsonl"),
+        "--root",
+        dir.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(report["documents"], 120, "{report}");
+    let figure = |k: &str| report[k].as_f64().unwrap();
+    assert!(figure("type_macro_f1") >= 0.95, "{report}");
+    assert!(figure("match_precision") >= 0.995, "{report}");
+    assert!(figure("match_recall") >= 0.95, "{report}");
+    assert!(figure("dark_precision") >= 0.99, "{report}");
+    assert_eq!(report["cases"]["cross_customer_joins"], 0, "{report}");
+    assert!(
+        report["cases"]["pair_precision"].as_f64().unwrap() >= 0.95,
+        "{report}"
+    );
+    // Non-insurance mail (job applications, newsletters, phishing, auto-replies) never reaches
+    // a department as a business type.
+    for m in report["mistakes"].as_array().unwrap() {
+        assert!(
+            m["doc_type"] != "other" || m["decided_queue"] == "posteingang",
+            "{m}"
+        );
+    }
+}
