@@ -284,17 +284,8 @@ impl Identifiers {
                 })
                 .collect();
             push(Identifier {
-                kind: IdKind::Iban,
-                label: label_before(text, m.start()),
-                raw,
-                value,
-                product: None,
                 valid: valid.is_some(),
-                ocr_variant: false,
-                document_date: false,
-                master_id: None,
-                found_as: None,
-                customer_id: None,
+                ..Identifier::new(IdKind::Iban, label_before(text, m.start()), raw, value)
             });
         }
         static BIC: OnceLock<Regex> = OnceLock::new();
@@ -305,19 +296,12 @@ impl Identifiers {
         .captures_iter(text)
         {
             let m = cap.get(1).expect("group");
-            push(Identifier {
-                kind: IdKind::Bic,
-                label: Some("BIC".into()),
-                raw: m.as_str().to_string(),
-                value: m.as_str().to_string(),
-                product: None,
-                valid: true,
-                ocr_variant: false,
-                document_date: false,
-                master_id: None,
-                found_as: None,
-                customer_id: None,
-            });
+            push(Identifier::new(
+                IdKind::Bic,
+                Some("BIC".into()),
+                m.as_str().to_string(),
+                m.as_str().to_string(),
+            ));
         }
         static EMAIL: OnceLock<Regex> = OnceLock::new();
         for m in re(
@@ -326,36 +310,22 @@ impl Identifiers {
         )
         .find_iter(text)
         {
-            push(Identifier {
-                kind: IdKind::Email,
-                label: label_before(text, m.start()),
-                raw: m.as_str().to_string(),
-                value: m.as_str().to_lowercase(),
-                product: None,
-                valid: true,
-                ocr_variant: false,
-                document_date: false,
-                master_id: None,
-                found_as: None,
-                customer_id: None,
-            });
+            push(Identifier::new(
+                IdKind::Email,
+                label_before(text, m.start()),
+                m.as_str().to_string(),
+                m.as_str().to_lowercase(),
+            ));
         }
         static POSTCODE: OnceLock<Regex> = OnceLock::new();
         for cap in re(&POSTCODE, r"(?:^|[^0-9A-Za-z\-])(\d{5}) +([A-ZÄÖÜ][A-Za-zäöüß]+(?:[ \-][A-ZÄÖÜ(][A-Za-zäöüß.)]+)?)").captures_iter(text) {
             let code = cap.get(1).expect("group");
-            push(Identifier {
-                kind: IdKind::Postcode,
-                label: Some(cap[2].to_string()),
-                raw: format!("{} {}", code.as_str(), &cap[2]),
-                value: code.as_str().to_string(),
-                product: None,
-                valid: true,
-                ocr_variant: false,
-                document_date: false,
-                master_id: None,
-                found_as: None,
-                customer_id: None,
-            });
+            push(Identifier::new(
+                IdKind::Postcode,
+                Some(cap[2].to_string()),
+                format!("{} {}", code.as_str(), &cap[2]),
+                code.as_str().to_string(),
+            ));
         }
         for (raw, start, date) in find_dates(text) {
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -366,17 +336,13 @@ impl Identifiers {
                     .trim_end_matches(':')
                     .ends_with("datum");
             push(Identifier {
-                kind: IdKind::Date,
-                label: label_before(text, start),
-                raw,
-                value: date.to_string(),
-                product: None,
-                valid: true,
-                ocr_variant: false,
                 document_date,
-                master_id: None,
-                found_as: None,
-                customer_id: None,
+                ..Identifier::new(
+                    IdKind::Date,
+                    label_before(text, start),
+                    raw,
+                    date.to_string(),
+                )
             });
         }
         out
