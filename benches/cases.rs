@@ -139,19 +139,12 @@ fn new_document(j: usize, seeded: usize) -> (NewTask, EmailMeta) {
                 .rev()
                 .find(|c| TYPES[c % TYPES.len()] == "claim")
                 .unwrap();
-            identifiers.push(Identifier {
-                kind: IdKind::ClaimNumber,
-                label: Some("Schadennummer".into()),
-                raw: claim_number(c),
-                value: claim_number(c),
-                product: None,
-                valid: true,
-                ocr_variant: false,
-                document_date: false,
-                master_id: None,
-                found_as: None,
-                customer_id: None,
-            });
+            identifiers.push(Identifier::new(
+                IdKind::ClaimNumber,
+                Some("Schadennummer".into()),
+                claim_number(c),
+                claim_number(c),
+            ));
             ("invoice", customer(c))
         }
         2 => (TYPES[recent_case % TYPES.len()], customer(recent_case)),

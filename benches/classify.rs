@@ -18,7 +18,10 @@ fn main() {
     println!("load: rules and model in {:.1?}", t.elapsed());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     let mut texts = Vec::new();
-    for entry in walkdir::WalkDir::new(&root).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(&root)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if matches!(ext, "txt" | "eml") {
