@@ -16,6 +16,7 @@ pub use super::keys::number_key;
 pub use super::master::MasterIndex;
 
 use super::evidence::{Doc, Evidence, NameFit};
+use super::master::Entry;
 use super::names::TextView;
 use super::numbers::{self, NumberHit, Strength};
 use super::{IdKind, Identifier};
@@ -481,6 +482,32 @@ impl MasterIndex {
         let score = |ev: &Evidence| (ev.attributes() + usize::from(ev.house_number), ev.name);
         let mut ok: Vec<&Named> = named.iter().filter(|n| qualifies(&n.ev)).collect();
         ok.sort_by_key(|n| std::cmp::Reverse(score(&n.ev)));
+        // Two customers in one letter, one of them introduced as the writer's relative or
+        // client ("meine Mutter Irmgard Müller", "unser Mandant Herr Kaiser"): the letter is
+        // about that one, however much of the signer's own address it carries.
+        let how: Vec<(&&Named, bool)> = ok
+            .iter()
+            .filter_map(|n| {
+                introduced_as_relative_or_client(&self.entries[n.i], &doc.view).map(|f| (n, f))
+            })
+            .collect();
+        let by_first_name = how.iter().filter(|(_, f)| *f).count();
+        let introduced: Vec<&&Named> = how
+            .iter()
+            .filter(|(_, f)| *f || by_first_name == 0)
+            .map(|(n, _)| *n)
+            .collect();
+        if ok.len() > 1 && introduced.len() == 1 {
+            let n = introduced[0];
+            return CustomerMatch::Unique {
+                customer_id: self.id_of(n.i),
+                confidence: 0.85,
+                reason: format!(
+                    "{}; introduced in the text as the writer's relative or client",
+                    n.ev.describe()
+                ),
+            };
+        }
         if let Some(best) = ok.first() {
             let ties: Vec<&&Named> = ok
                 .iter()
@@ -523,6 +550,85 @@ impl MasterIndex {
             candidates: full.iter().map(|n| self.id_of(n.i)).collect(),
             reason: "name only, no postcode, street, birth date or e-mail confirms it".into(),
         }
+    }
+}
+
+/// Words that introduce someone other than the writer, after a possessive: relatives, a
+/// lawyer's client, the insurer's own policyholder.
+const RELATION_WORDS: &[&str] = &[
+    "mutter",
+    "vater",
+    "mann",
+    "ehemann",
+    "frau",
+    "ehefrau",
+    "gatte",
+    "gattin",
+    "sohn",
+    "tochter",
+    "bruder",
+    "schwester",
+    "grossmutter",
+    "grossvater",
+    "schwiegermutter",
+    "schwiegervater",
+    "lebensgefaehrte",
+    "lebensgefaehrtin",
+    "mandant",
+    "mandanten",
+    "mandantin",
+    "versicherungsnehmer",
+    "versicherungsnehmerin",
+    "kunde",
+    "kunden",
+    "kundin",
+];
+/// The deceased, introduced with an article ("die Verstorbene Frau Lange", "des Erblassers").
+const DECEASED: &[&str] = &[
+    "verstorbene",
+    "verstorbenen",
+    "verstorbener",
+    "erblasser",
+    "erblassers",
+    "erblasserin",
+];
+const ARTICLES: &[&str] = &["der", "die", "des", "dem", "den"];
+const POSSESSIVES: &[&str] = &[
+    "mein", "meine", "meiner", "meinem", "meinen", "unser", "unsere", "unserer", "unserem",
+    "unseren", "unseres", "ihr", "ihre", "ihrer", "ihrem", "ihren", "ihres", "meines",
+];
+
+/// How the customer is introduced as someone other than the writer: one of their names
+/// follows (within four words) a relation word after a first- or second-person possessive —
+/// "meine Mutter, Irmgard Müller", "unser Mandant Herr Kaiser", "Ihre Versicherungsnehmerin
+/// Frau Lange" — or the deceased after an article ("die Verstorbene Frau Lange"). A bare title
+/// ("Frau Lange") is no relation, nor is someone else's relative ("der Ehefrau, Frau Vogler":
+/// the letter is about her husband). `Some(true)` when the first name was so introduced
+/// (relatives share the last name), `Some(false)` for the last name only.
+fn introduced_as_relative_or_client(entry: &Entry, view: &TextView) -> Option<bool> {
+    let words = &view.words;
+    let follows_relation = |p: usize| {
+        (p.saturating_sub(4)..p).any(|q| {
+            let w = words[q].trim_end_matches('s');
+            let before = words[q.saturating_sub(1)].as_str();
+            q > 0
+                && ((RELATION_WORDS.iter().any(|r| w == *r || words[q] == *r)
+                    && POSSESSIVES.contains(&before))
+                    || (DECEASED.contains(&words[q].as_str()) && ARTICLES.contains(&before)))
+        })
+    };
+    let by = |tokens: &[String]| {
+        tokens
+            .iter()
+            .flat_map(|t| view.at(t).iter().copied())
+            .any(follows_relation)
+    };
+    if by(&entry.first_name) {
+        Some(true)
+    } else if by(&entry.last_name) {
+        Some(false)
+    } else {
+        None
     }
 }
 
