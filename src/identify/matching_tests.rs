@@ -227,126 +227,72 @@ fn a_customer_named_by_the_uploader_decides_only_where_the_document_does_not() {
     );
 }
 
+/// Matches `text` against customers given as (id, first, last, born, street, postcode).
+fn match_among(people: &[(&str, &str, &str, &str, &str, &str)], text: &str) -> CustomerMatch {
+    let customers = people
+        .iter()
+        .map(|(id, first, last, born, street, pc)| {
+            customer(id, first, last, born, street, pc, "", "")
+        })
+        .collect();
+    let ids = Identifiers::new(&IdentifyConfig::default()).extract(text);
+    MasterIndex::new(customers, &[], &[]).match_document(&MatchInput {
+        identifiers: &ids,
+        sender_emails: &[],
+        text,
+    })
+}
+
 #[test]
 fn a_customer_writing_about_a_relative_who_is_a_customer_too() {
-    let idx = MasterIndex::new(
-        vec![
-            customer(
-                "K-1",
-                "Rainer",
-                "Mahler",
-                "1960-01-01",
-                "Hauptstraße",
-                "36137",
-                "",
-                "",
-            ),
-            customer(
-                "K-2",
-                "Irmgard",
-                "Mahler",
-                "1932-01-01",
-                "Am Kreuz",
-                "36154",
-                "",
-                "",
-            ),
-        ],
-        &[],
-        &[],
+    let son = (
+        "K-1",
+        "Rainer",
+        "Mahler",
+        "1960-01-01",
+        "Hauptstraße",
+        "36137",
     );
-    let run = |text: &str| {
-        let ids = Identifiers::new(&IdentifyConfig::default()).extract(text);
-        idx.match_document(&MatchInput {
-            identifiers: &ids,
-            sender_emails: &[],
-            text,
-        })
-    };
+    let mother = (
+        "K-2",
+        "Irmgard",
+        "Mahler",
+        "1932-01-01",
+        "Am Kreuz",
+        "36154",
+    );
     // The son's full address is in the letterhead; his mother's postcode was lost to OCR.
     let letter = "Rainer Mahler\nHauptstraße 1\n36137 Großenlüder\n\nTod meiner Mutter\n\n\
                   Sehr geehrte Damen und Herren,\nmeine Mutter, Irmgard Mahler, Am Kreuz 1, == \
                   Hosenfeld, ist am 21.11.2026 gestorben.\nMit freundlichen Grüßen\nRainer Mahler";
-    let m = run(letter);
+    let m = match_among(&[son, mother], letter);
     assert_eq!(m.customer_id(), Some("K-2"), "{m:?}");
     assert!(m.reason().contains("relative or client"), "{m:?}");
     // Without the relation the signer with his whole address stays the one.
     let own = "Rainer Mahler\nHauptstraße 1\n36137 Großenlüder\n\nSehr geehrte Damen und \
                Herren,\nich bin umgezogen; Frau Irmgard Mahler, Am Kreuz 1, weiß Bescheid.\n\
                Rainer Mahler";
-    assert_eq!(run(own).customer_id(), Some("K-1"));
+    assert_eq!(match_among(&[son, mother], own).customer_id(), Some("K-1"));
     // A lawyer's client, by title and last name only.
     let lawyer = "Kanzlei Rainer Mahler\nHauptstraße 1\n36137 Großenlüder\n\nSehr geehrte \
                   Damen und Herren,\nwir vertreten unseren Mandanten Herrn Jahn, Lindenweg 4, \
                   36154 Hosenfeld.\nRainer Mahler, Rechtsanwalt";
-    let idx2 = MasterIndex::new(
-        vec![
-            customer(
-                "K-1",
-                "Rainer",
-                "Mahler",
-                "1960-01-01",
-                "Hauptstraße",
-                "36137",
-                "",
-                "",
-            ),
-            customer(
-                "K-3",
-                "Ole",
-                "Jahn",
-                "1970-01-01",
-                "Lindenweg",
-                "36154",
-                "",
-                "",
-            ),
-        ],
-        &[],
-        &[],
-    );
-    let ids = Identifiers::new(&IdentifyConfig::default()).extract(lawyer);
-    let m = idx2.match_document(&MatchInput {
-        identifiers: &ids,
-        sender_emails: &[],
-        text: lawyer,
-    });
+    let client = ("K-3", "Ole", "Jahn", "1970-01-01", "Lindenweg", "36154");
+    let m = match_among(&[son, client], lawyer);
     assert_eq!(m.customer_id(), Some("K-3"), "{m:?}");
     // A funeral home names the widow as the deceased's wife: the letter is about him.
-    let idx3 = MasterIndex::new(
-        vec![
-            customer(
-                "K-4",
-                "Georg",
-                "Vogt",
-                "1939-01-08",
-                "Lindenplatz",
-                "36160",
-                "",
-                "",
-            ),
-            customer(
-                "K-5",
-                "Ursula",
-                "Vogt",
-                "1942-05-19",
-                "Lindenplatz",
-                "36160",
-                "",
-                "",
-            ),
-        ],
-        &[],
-        &[],
-    );
     let notice = "Bestattungshaus Kreuzer\n\nSehr geehrte Damen und Herren,\nHerr Georg Vogt, \
                   geb. 08.01.1939, wohnhaft Lindenplatz 1, 36160 Dipperz, ist verstorben. Nach \
                   Angaben der Ehefrau, Frau Ursula Vogt (gleiche Anschrift), bestanden Verträge.";
-    let ids = Identifiers::new(&IdentifyConfig::default()).extract(notice);
-    let m = idx3.match_document(&MatchInput {
-        identifiers: &ids,
-        sender_emails: &[],
-        text: notice,
-    });
+    let husband = ("K-4", "Georg", "Vogt", "1939-01-08", "Lindenplatz", "36160");
+    let widow = (
+        "K-5",
+        "Ursula",
+        "Vogt",
+        "1942-05-19",
+        "Lindenplatz",
+        "36160",
+    );
+    let m = match_among(&[husband, widow], notice);
     assert_eq!(m.customer_id(), Some("K-4"), "{m:?}");
 }
