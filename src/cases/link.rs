@@ -5,10 +5,13 @@
 //! they are about the same concern (same type, or a type read differently: a complaint or
 //! question about a claim, an invoice for it, a "please confirm" to a cancellation) as shown
 //! by shared content words or by a reference to earlier correspondence ([`super::concern`]).
+//! A claim number brings the contract it belongs to in master data ([`concern_numbers`]), so a
+//! complaint naming the claim and a letter naming the contract meet; a claim of another contract
+//! than the one a letter is about is only mentioned there.
 //! Never links across two known, different customers, never across two different claim
-//! numbers, and never two substantial documents that share no content (two claims of one
-//! customer about different incidents stay two cases). Linking only ever adds a document to
-//! one case: cases a clerk split stay split.
+//! numbers, never by the window alone across different contracts, and never two substantial
+//! documents that share no content (two claims of one customer about different incidents stay
+//! two cases). Linking only ever adds a document to one case: cases a clerk split stay split.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -30,9 +33,9 @@ pub struct CaseDoc {
     pub message_id: Option<String>,
     /// In-Reply-To and References.
     pub replies_to: Vec<String>,
-    /// Normalised claim numbers (valid ones).
+    /// Normalised claim numbers (valid ones) the document is about ([`concern_numbers`]).
     pub claims: Vec<String>,
-    /// Normalised contract numbers.
+    /// Normalised contract numbers it is about: those it names and those of its claims.
     pub contracts: Vec<String>,
     /// It is a reminder (it may join a case of another type by contract number).
     pub reminder: bool,
@@ -67,6 +70,8 @@ pub struct Candidate {
     pub doc_type: String,
     pub last_document_at: DateTime<Utc>,
     pub claims: Vec<String>,
+    /// Contract numbers of its documents (named, or of their claims).
+    pub contracts: Vec<String>,
     pub found_by: FoundBy,
     /// Content-word stems of the case's documents (filled for the same customer's cases).
     pub words: BTreeSet<String>,
@@ -165,6 +170,39 @@ impl fmt::Display for LinkReason {
 pub enum Decision {
     Join { case_id: CaseId, reason: LinkReason },
     NewCase,
+}
+
+/// A claim number a document names, with the contract it belongs to in master data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedClaim {
+    pub number: String,
+    pub contract: Option<String>,
+}
+
+/// The claim and contract numbers a document is about, from those it names: its claims add
+/// their contracts (a complaint naming the claim and a letter naming the contract are about one
+/// thing). A claim whose contract is not among the contracts the document names — when it names
+/// some — is mentioned as another matter ("der Unfall mit dem Auto läuft separat unter …" in a
+/// letter about the house): it is neither a key nor a contract of this document.
+pub fn concern_numbers(
+    claims: &[NamedClaim],
+    named_contracts: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let mut own_claims = Vec::new();
+    let mut contracts: Vec<String> = named_contracts.to_vec();
+    for c in claims {
+        match &c.contract {
+            Some(k) if !named_contracts.is_empty() && !named_contracts.contains(k) => continue,
+            Some(k) => contracts.push(k.clone()),
+            None => {}
+        }
+        own_claims.push(c.number.clone());
+    }
+    own_claims.sort();
+    own_claims.dedup();
+    contracts.sort();
+    contracts.dedup();
+    (own_claims, contracts)
 }
 
 /// How two documents' types relate for linking.
@@ -317,7 +355,13 @@ impl LinkRules {
             let other_claim = !doc.claims.is_empty()
                 && !c.claims.is_empty()
                 && !doc.claims.iter().any(|n| c.claims.contains(n));
-            !other_customer && !other_claim
+            // Found only by the window: a document about other contracts than the case's is
+            // another concern (the car's accident and the house's water damage).
+            let other_contract = c.found_by == FoundBy::Window
+                && !doc.contracts.is_empty()
+                && !c.contracts.is_empty()
+                && !doc.contracts.iter().any(|n| c.contracts.contains(n));
+            !other_customer && !other_claim && !other_contract
         };
         let same_customer =
             |c: &Candidate| doc.customer_id.is_some() && doc.customer_id == c.customer_id;

@@ -22,6 +22,7 @@ fn cand(id: i64, customer: &str, doc_type: &str, at: i64, found_by: FoundBy) -> 
         doc_type: doc_type.into(),
         last_document_at: t(at),
         claims: Vec::new(),
+        contracts: Vec::new(),
         found_by,
         words: BTreeSet::new(),
     }
@@ -397,4 +398,61 @@ fn no_rule_joins_another_customers_case() {
             "{found_by:?}"
         );
     }
+}
+
+fn claim(number: &str, contract: Option<&str>) -> NamedClaim {
+    NamedClaim {
+        number: number.into(),
+        contract: contract.map(Into::into),
+    }
+}
+
+#[test]
+fn a_claim_brings_its_contract_and_a_claim_of_another_contract_is_only_mentioned() {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    // The claim's contract (master data) is a contract of the document.
+    assert_eq!(
+        concern_numbers(&[claim("S1", Some("HR1"))], &[]),
+        (s(&["S1"]), s(&["HR1"]))
+    );
+    assert_eq!(
+        concern_numbers(&[claim("S1", Some("HR1"))], &s(&["HR1"])),
+        (s(&["S1"]), s(&["HR1"]))
+    );
+    // A letter about the house (WG1) that names the car's claim (on KF1) "separately".
+    assert_eq!(
+        concern_numbers(&[claim("S1", Some("KF1"))], &s(&["WG1"])),
+        (s(&[]), s(&["WG1"]))
+    );
+    // A claim without a known contract stays.
+    assert_eq!(
+        concern_numbers(&[claim("S2", None)], &s(&["WG1"])),
+        (s(&["S2"]), s(&["WG1"]))
+    );
+}
+
+#[test]
+fn the_window_does_not_join_a_case_about_other_contracts() {
+    // The car's accident is open; a water-damage claim on the house arrives (same type,
+    // shared words from a mention of the accident).
+    let mut house = doc("K-1", "claim", 10);
+    house.contracts = vec!["WG1".into()];
+    house.words =
+        w("Wasserschaden im Keller, Rohr geplatzt; der Unfall mit dem Skoda läuft separat.");
+    let mut car = with_words(
+        cand(1, "K-1", "claim", 0, FoundBy::Window),
+        "Unfall mit dem Skoda an der Leitplanke, Tür eingedrückt.",
+    );
+    car.contracts = vec!["KF1".into()];
+    assert_eq!(
+        rules(72).decide(&house, std::slice::from_ref(&car)),
+        Decision::NewCase
+    );
+    // Without contract numbers on either side the words decide, as before.
+    let mut unnamed = house.clone();
+    unnamed.contracts.clear();
+    assert!(joined(rules(72).decide(&unnamed, std::slice::from_ref(&car))).is_some());
+    // A contract in common: the same concern may continue.
+    house.contracts.push("KF1".into());
+    assert!(joined(rules(72).decide(&house, &[car])).is_some());
 }

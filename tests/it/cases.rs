@@ -873,3 +873,55 @@ fn eval_reports_case_pairs_and_cross_customer_joins() {
     let text = env.ok(&["eval", "--labels", "labels.jsonl", "--root", "."]);
     assert!(text.contains("pair recall       1.0000 (1 of 1"), "{text}");
 }
+
+/// Customer 4's claims: a burglary on the household contract.
+const CLAIMS: &str = "\
+claim_id,contract_id,customer_id,loss_date
+SN-2026-0004,HR-10000004,K-200004,2026-02-20
+";
+
+#[test]
+fn a_claim_number_brings_its_contract_and_a_claim_of_another_contract_is_only_mentioned() {
+    // Window off: only numbers link.
+    let env = env("[cases]\nwindow_hours = 0\n");
+    std::fs::write(env.path("claims.csv"), CLAIMS).unwrap();
+    env.ok(&[
+        "customers",
+        "import",
+        "--customers",
+        "customers.csv",
+        "--contracts",
+        "contracts.csv",
+        "--claims",
+        "claims.csv",
+    ]);
+    // A complaint naming only the claim number …
+    let complaint = letter(
+        &env,
+        "beschwerde.txt",
+        4,
+        "Beschwerde zur Bearbeitung meines Schadens SN-2026-0004: seit dem Einbruch meldet sich niemand, die Terrassentür ist nur provisorisch gesichert. Ich bin sehr unzufrieden.",
+    );
+    // … and the burglary report naming only the contract: one concern (master data says the
+    // claim is on that contract).
+    let report = letter(
+        &env,
+        "einbruch.txt",
+        4,
+        "Hausratversicherung HR-10000004: Einbruch während unseres Urlaubs, die Terrassentür wurde aufgehebelt, Schmuck und ein Laptop gestohlen.",
+    );
+    let case = case_of(&env, complaint);
+    assert_eq!(case_of(&env, report), case, "{:#}", show(&env, case));
+    assert_eq!(
+        show(&env, case)["documents"][1]["linked_by"],
+        "same contract number HR10000004"
+    );
+    // A letter about the house that mentions the burglary's claim as a separate matter.
+    let house = letter(
+        &env,
+        "wasser.txt",
+        4,
+        "Wohngebäudeversicherung WG-100 000 004: im Keller ist ein Rohr geplatzt, der Estrich ist nass. Der Einbruch läuft ja separat unter SN-2026-0004 und hat hiermit nichts zu tun.",
+    );
+    assert_ne!(case_of(&env, house), case, "{:#}", show(&env, case));
+}

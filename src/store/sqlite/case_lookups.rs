@@ -196,6 +196,7 @@ struct OpenCase {
     doc_type: String,
     last_document_at: DateTime<Utc>,
     claims: Vec<String>,
+    contracts: Vec<String>,
     words: BTreeSet<String>,
 }
 
@@ -213,6 +214,7 @@ fn open_case_info(tx: &Transaction, id: i64) -> rusqlite::Result<Option<OpenCase
                 doc_type: r.get(1)?,
                 last_document_at: parse_time(&r.get::<_, String>(2)?),
                 claims: Vec::new(),
+                contracts: Vec::new(),
                 words: BTreeSet::new(),
             })
         })
@@ -220,12 +222,20 @@ fn open_case_info(tx: &Transaction, id: i64) -> rusqlite::Result<Option<OpenCase
     let Some(mut info) = info else {
         return Ok(None);
     };
-    info.claims = tx
-        .prepare_cached(
-            "SELECT DISTINCT value FROM case_keys WHERE case_id = ?1 AND kind = 'claim'",
-        )?
-        .query_map(params![id], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT DISTINCT kind, value FROM case_keys
+         WHERE case_id = ?1 AND kind IN ('claim', 'contract')",
+    )?;
+    for row in stmt.query_map(params![id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (kind, value) = row?;
+        if kind == "claim" {
+            info.claims.push(value);
+        } else {
+            info.contracts.push(value);
+        }
+    }
     Ok(Some(info))
 }
 
@@ -305,6 +315,7 @@ pub(super) fn candidates(
                 doc_type: c.doc_type.clone(),
                 last_document_at: c.last_document_at,
                 claims: c.claims.clone(),
+                contracts: c.contracts.clone(),
                 found_by,
                 words: c.words.clone(),
             });

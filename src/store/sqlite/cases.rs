@@ -11,11 +11,13 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::case_lookups::{candidates, clean_message_id, common_words, concern_of, insert_keys};
 use super::{event, insert_task, json, now, parse_time, row_to_task, task_event, SqliteStore};
+use crate::cases::link::{concern_numbers, NamedClaim};
 use crate::cases::{
     raised, CaseDoc, CaseDocument, CaseError, CaseEvent, CaseId, CaseRules, CaseStatus, CaseStore,
     CaseView, Decision, TaskCaseInfo,
 };
-use crate::identify::IdKind;
+use crate::identify::keys::number_key;
+use crate::identify::{IdKind, Identifier};
 use crate::impulses::{Evaluation, ImpulseInput, ImpulseOutcome, RuleCounts, TaskImpulse};
 use crate::inbox::templates::find_step;
 use crate::inbox::TaskStatus;
@@ -226,17 +228,7 @@ fn pending(
     }
     let email: Option<crate::extract::EmailMeta> =
         email.and_then(|e| serde_json::from_str(&e).ok());
-    let numbers = |kind: IdKind| -> Vec<String> {
-        let mut v: Vec<String> = spec
-            .identifiers
-            .iter()
-            .filter(|i| i.kind == kind && i.valid)
-            .map(|i| i.value.clone())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
+    let (claims, contracts) = concern_numbers_of(tx, &spec.identifiers)?;
     let reminder = rules.reminders.detect(&spec.doc_type, &text);
     let mut doc = CaseDoc {
         received_at: parse_time(&received_at),
@@ -251,8 +243,8 @@ fn pending(
             .flat_map(|e| e.in_reply_to.iter().chain(&e.references))
             .filter_map(|m| clean_message_id(m))
             .collect(),
-        claims: numbers(IdKind::ClaimNumber),
-        contracts: numbers(IdKind::ContractNumber),
+        claims,
+        contracts,
         reminder: reminder.is_some(),
         ..CaseDoc::default()
     };
@@ -271,6 +263,47 @@ fn pending(
         members,
         text,
     }))
+}
+
+/// The claim and contract numbers a routed item is about ([`concern_numbers`]): its valid claim
+/// numbers with their contracts from the `claims` master data, and its contract numbers — those
+/// found in master data when there are any (a configured layout also matches other numbers,
+/// e.g. a commercial register entry), else every valid one.
+fn concern_numbers_of(
+    tx: &Transaction,
+    identifiers: &[Identifier],
+) -> rusqlite::Result<(Vec<String>, Vec<String>)> {
+    let mut claims = Vec::new();
+    for i in identifiers
+        .iter()
+        .filter(|i| i.kind == IdKind::ClaimNumber && i.valid)
+    {
+        let contract = match &i.master_id {
+            Some(m) => tx
+                .prepare_cached("SELECT contract_id FROM claims WHERE claim_id = ?1")?
+                .query_row(params![m], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten()
+                .map(|k| number_key(&k))
+                .filter(|k| !k.is_empty()),
+            None => None,
+        };
+        claims.push(NamedClaim {
+            number: i.value.clone(),
+            contract,
+        });
+    }
+    let contracts: Vec<&Identifier> = identifiers
+        .iter()
+        .filter(|i| i.kind == IdKind::ContractNumber && i.valid)
+        .collect();
+    let known = contracts.iter().any(|i| i.master_id.is_some());
+    let named: Vec<String> = contracts
+        .iter()
+        .filter(|i| !known || i.master_id.is_some())
+        .map(|i| i.value.clone())
+        .collect();
+    Ok(concern_numbers(&claims, &named))
 }
 
 /// The impulses for a routed item (customer facts read here, the decision in `impulses`).
