@@ -254,6 +254,32 @@ fn leading_zeros_dropped_and_the_prefix_missing_or_different() {
 }
 
 #[test]
+fn zeros_left_out_inside_a_number() {
+    // `SN 2026/0042` written without the zeros in front of its second group.
+    for text in [
+        "Schaden SN 2026/42",
+        "Ihr Schaden SN 2026 42",
+        "Schadennummer: SN-2026-42",
+    ] {
+        let (id, how) = hit(text).unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(id, "SN 2026/0042", "{text}");
+        assert!(how.contains("zeros left out"), "{text}: {how}");
+        assert_eq!(who(text).as_deref(), Some("K4419029"), "{text}");
+    }
+    // Labelled, without the prefix: ours; bare: only a candidate (needs her data).
+    assert_eq!(who("Schadennummer 2026/42").as_deref(), Some("K4419029"));
+    assert_eq!(who("am 2026/42 war"), None);
+    // The groups must be the same: other groupings or other digits are other numbers.
+    for other in [
+        "Schaden SN 202/642",
+        "Schaden SN 2026/420",
+        "Schaden SN 2026/43",
+    ] {
+        assert_eq!(hit(other), None, "{other}");
+    }
+}
+
+#[test]
 fn every_ocr_confusion_is_a_variant_tried_against_master_data() {
     for (text, confusion) in [
         ("Vertrag WG-Z6851203", "Z→2"),

@@ -65,6 +65,71 @@ pub fn split_prefix(key: &[u8]) -> (&[u8], &[u8]) {
     key.split_at(n)
 }
 
+/// A number read group by group: its leading letters (the prefix, upper case) and the groups
+/// after it — runs of digits with their leading zeros dropped, runs of letters upper case —
+/// joined by dots (`SCH-2026-00871` → `SCH`, `2026.871`). `SCH 2026 871` has the same groups:
+/// the form of a number written with the zeros inside it left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Groups {
+    pub prefix: String,
+    pub groups: String,
+    /// How many groups follow the prefix.
+    pub count: usize,
+    /// A digit group after the first lost leading zeros (only then is this form needed: the
+    /// digit key already drops the zeros in front of the whole number).
+    pub inner_zeros: bool,
+    /// Digits written.
+    pub digits: usize,
+}
+
+/// The [`Groups`] of a number as written (`None` without a digit).
+pub fn groups(s: &str) -> Option<Groups> {
+    let mut runs: Vec<(bool, String)> = Vec::new();
+    for c in s.chars() {
+        let digit = c.is_ascii_digit();
+        if !c.is_ascii_alphanumeric() {
+            runs.push((false, String::new()));
+            continue;
+        }
+        match runs.last_mut() {
+            Some((d, run)) if *d == digit && !run.is_empty() => run.push(c.to_ascii_uppercase()),
+            _ => runs.push((digit, c.to_ascii_uppercase().to_string())),
+        }
+    }
+    runs.retain(|(_, r)| !r.is_empty());
+    let prefix = match runs.first() {
+        Some((false, p)) => p.clone(),
+        _ => String::new(),
+    };
+    let rest = &runs[usize::from(!prefix.is_empty())..];
+    let digits: usize = rest.iter().filter(|r| r.0).map(|r| r.1.len()).sum();
+    if digits == 0 {
+        return None;
+    }
+    let mut inner_zeros = false;
+    let mut seen_digits = false;
+    let parts: Vec<&str> = rest
+        .iter()
+        .map(|(d, r)| {
+            if !*d {
+                return r.as_str();
+            }
+            let t = r.trim_start_matches('0');
+            let t = if t.is_empty() { "0" } else { t };
+            inner_zeros |= seen_digits && t.len() < r.len();
+            seen_digits = true;
+            t
+        })
+        .collect();
+    Some(Groups {
+        prefix,
+        groups: parts.join("."),
+        count: parts.len(),
+        inner_zeros,
+        digits,
+    })
+}
+
 /// The shape of an identifier as written in master data: letters as `A`, digits as `9`,
 /// separators kept (`WG-99999999`, `SN 9999/9999`).
 pub fn shape(id: &str) -> String {
@@ -113,6 +178,23 @@ mod tests {
         for l in [b'A', b'K', b'W', b'X', b'-', b' '] {
             assert_eq!(ocr_digit(l), None, "{}", l as char);
         }
+    }
+
+    #[test]
+    fn groups_drop_the_zeros_in_front_of_each_digit_group() {
+        let g = groups("SCH-2026-00871").unwrap();
+        assert_eq!((g.prefix.as_str(), g.groups.as_str()), ("SCH", "2026.871"));
+        assert!(g.inner_zeros);
+        assert_eq!((g.count, g.digits), (2, 9));
+        let written = groups("SCH 2026 871").unwrap();
+        assert_eq!(written.groups, g.groups);
+        assert!(!written.inner_zeros);
+        assert_eq!(groups("sch2026/871").unwrap().groups, "2026.871");
+        // Letters after the prefix are groups of their own; zeros only in front: no inner ones.
+        assert_eq!(groups("S26-04417W").unwrap().groups, "26.4417.W");
+        assert!(!groups("LV-0941325-0").unwrap().inner_zeros);
+        assert_eq!(groups("LV-0941325-0").unwrap().groups, "941325.0");
+        assert!(groups("Vertrag").is_none());
     }
 
     #[test]

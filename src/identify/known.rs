@@ -5,7 +5,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::keys::{digits_value, number_key, pack, split_prefix, MAX_KEY};
+use super::keys::{digits_value, groups, number_key, pack, split_prefix, MAX_KEY};
 use super::layouts::Layouts;
 use super::IdKind;
 
@@ -47,6 +47,10 @@ pub struct KnownNumbers {
     next_key: Vec<u32>,
     by_digits: FxHashMap<u64, u32>,
     next_digits: Vec<u32>,
+    /// Numbers with zeros in front of an inner digit group, by the hash of their groups
+    /// ([`groups`]): found when written with those zeros left out.
+    by_groups: FxHashMap<u64, u32>,
+    next_groups: Vec<u32>,
     prefixes: FxHashSet<Box<[u8]>>,
     /// How many numbers have a digit part of each length (for how likely a chance hit is).
     by_digit_len: [u32; 20],
@@ -100,6 +104,14 @@ impl KnownNumbers {
             }
             None => self.next_digits.push(END),
         }
+        match groups(id).filter(|g| g.inner_zeros) {
+            Some(g) => {
+                let head = self.by_groups.entry(group_hash(&g.groups)).or_insert(END);
+                self.next_groups.push(*head);
+                *head = i;
+            }
+            None => self.next_groups.push(END),
+        }
         if !prefix.is_empty() && !self.prefixes.contains(prefix) {
             self.prefixes.insert(prefix.into());
         }
@@ -136,6 +148,32 @@ impl KnownNumbers {
         }
     }
 
+    /// Records whose groups after the prefix are `groups` ([`groups`]), when one of their
+    /// inner digit groups starts with zeros.
+    pub fn by_groups(&self, groups: &str) -> impl Iterator<Item = u32> + '_ {
+        let head = if self.by_groups.is_empty() {
+            END
+        } else {
+            self.by_groups
+                .get(&group_hash(groups))
+                .copied()
+                .unwrap_or(END)
+        };
+        let wanted = groups.to_string();
+        Chain {
+            next: &self.next_groups,
+            at: head,
+        }
+        .filter(move |&r| {
+            super::keys::groups(&self.records[r as usize].id).is_some_and(|g| g.groups == wanted)
+        })
+    }
+
+    /// Some number is indexed by its groups.
+    pub fn has_groups(&self) -> bool {
+        !self.by_groups.is_empty()
+    }
+
     /// A prefix some master-data number starts with.
     pub fn is_prefix(&self, letters: &[u8]) -> bool {
         let mut up = [0u8; MAX_KEY];
@@ -161,6 +199,13 @@ impl KnownNumbers {
         let n = f64::from(self.by_digit_len[digit_len.min(19)]);
         n / 10f64.powi(digit_len.min(19) as i32)
     }
+}
+
+fn group_hash(groups: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    groups.hash(&mut h);
+    h.finish()
 }
 
 /// Records sharing one key.
@@ -208,6 +253,24 @@ mod tests {
         assert!(k.is_prefix(b"wg") && k.is_prefix(b"SN") && !k.is_prefix(b"NR"));
         assert_eq!(k.max_prefix(), 2);
         assert!(k.density(8) > 0.0 && k.density(8) < 1e-6);
+    }
+
+    #[test]
+    fn numbers_with_zeros_inside_are_found_by_their_groups() {
+        let mut k = KnownNumbers::default();
+        k.add(IdKind::ClaimNumber, "SCH-2026-00871", 0, None, false);
+        k.add(IdKind::ContractNumber, "KF-2026871", 1, None, false);
+        k.add(IdKind::ClaimNumber, "SCH-2026-10871", 2, None, false);
+        assert!(k.has_groups());
+        let ids = |g: &str| {
+            k.by_groups(g)
+                .map(|i| k.record(i).id.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids("2026.871"), vec!["SCH-2026-00871"]);
+        // Numbers without zeros inside are not in this index (their digits find them).
+        assert!(ids("2026.10871").is_empty());
+        assert!(ids("202.6871").is_empty());
     }
 
     #[test]

@@ -210,6 +210,9 @@ pub fn find(known: &KnownNumbers, text: &str) -> Found {
                 &mut raws,
                 &mut found.rejected,
             );
+            if j > i && known.has_groups() {
+                lookup_groups(&ctx, &mut raws, &mut found.rejected);
+            }
             // A labelled or prefixed span with no hit may be a near miss.
             if raws.len() == before {
                 let lead = key.iter().take_while(|b| b.is_ascii_alphabetic()).count();
@@ -345,6 +348,40 @@ fn lookup(
             };
             judge(ctx, r, form, mapped.len(), raws, rejected);
         }
+    }
+}
+
+/// Tries a span of several groups against the numbers with zeros inside a digit group
+/// (`SCH 2026 871` for `SCH-2026-00871`): the groups must be the same, each digit group read
+/// without the zeros in front.
+fn lookup_groups(ctx: &Ctx, raws: &mut Vec<Raw>, rejected: &mut Vec<Rejected>) {
+    let Some(g) = super::keys::groups(&ctx.text[ctx.start..ctx.end]) else {
+        return;
+    };
+    if g.count < 2 {
+        return;
+    }
+    let known = ctx.known;
+    for r in known.by_groups(&g.groups) {
+        let rec = known.record(r);
+        let rkey = rec.key();
+        let rprefix = &rkey[..usize::from(rec.prefix_len)];
+        let prefix = if rprefix == g.prefix {
+            PrefixForm::AsWritten
+        } else if g.prefix.is_empty() {
+            PrefixForm::Missing
+        } else if known.is_prefix(g.prefix.as_bytes()) {
+            continue; // another layout's prefix: another number
+        } else {
+            PrefixForm::Extra(g.prefix.clone())
+        };
+        let form = Form {
+            ocr: vec![],
+            prefix,
+            zeros_dropped: true,
+            near: None,
+        };
+        judge(ctx, r, form, g.digits, raws, rejected);
     }
 }
 
