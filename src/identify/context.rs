@@ -100,12 +100,20 @@ fn words(segment: &str) -> Vec<String> {
 }
 
 /// The label segment before byte `start`: back on the same line to a comma, semicolon,
-/// bracket, digit or 48 characters, whichever comes first.
+/// bracket, digit, a dash between words ("Rechnung iPad-Reparatur – S-2503-00044": the dash
+/// ends the topic, the number after it is a reference of its own) or 48 characters, whichever
+/// comes first.
 pub fn segment_before(text: &str, start: usize) -> &str {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..start];
     let mut from = start;
-    for (i, c) in text[line_start..start].char_indices().rev() {
-        if matches!(c, ',' | ';' | '(' | ')' | '|' | '[' | ']') || c.is_ascii_digit() {
+    for (i, c) in line.char_indices().rev() {
+        if matches!(c, ',' | ';' | '(' | ')' | '|' | '[' | ']' | '–' | '—') || c.is_ascii_digit()
+        {
+            break;
+        }
+        let spaced = |s: &str| s.starts_with(char::is_whitespace);
+        if c == '-' && spaced(&line[i + 1..]) && line[..i].ends_with(char::is_whitespace) {
             break;
         }
         if start - (line_start + i) > 48 {
@@ -347,6 +355,18 @@ mod tests {
         );
         assert_eq!(segment_before("Rechnung 4711 Vertrag ", 22), " Vertrag ");
         assert_eq!(segment_before("Tel\nVertrag ", 12), "Vertrag ");
+        // A dash between words ends the topic: the number after it has no label.
+        let subject = "WG: Rechnung iPad Reparatur – ";
+        assert_eq!(segment_before(subject, subject.len()), " ");
+        assert_eq!(label(segment_before(subject, subject.len())), Label::None);
+        let subject = "Rechnung Reparatur - ";
+        assert_eq!(label(segment_before(subject, subject.len())), Label::None);
+        // A dash inside a label word stays part of it.
+        let line = "Rechnungs-Nr. ";
+        assert!(matches!(
+            label(segment_before(line, line.len())),
+            Label::Theirs(_)
+        ));
     }
 
     #[test]
