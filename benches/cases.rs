@@ -173,6 +173,7 @@ fn new_document(j: usize, seeded: usize) -> (NewTask, EmailMeta) {
     };
     let email = EmailMeta {
         from: Vec::new(),
+        reply_to: Vec::new(),
         to: Vec::new(),
         cc: Vec::new(),
         subject: Some(format!("Neu {j}")),

@@ -100,6 +100,7 @@ fn meta(message: &Message<'_>) -> EmailMeta {
     };
     EmailMeta {
         from: addresses(HeaderName::From),
+        reply_to: addresses(HeaderName::ReplyTo),
         to: addresses(HeaderName::To),
         cc: addresses(HeaderName::Cc),
         subject: message.subject().map(str::to_string),
@@ -302,6 +303,25 @@ hiermit k=FCndige ich meinen Vertrag zum n=E4chstm=F6glichen Termin. Gr=FC=DFe\r
         );
         assert!(ex.attachments.is_empty());
         assert!(ex.warnings.is_empty(), "{:?}", ex.warnings);
+    }
+
+    #[test]
+    fn a_contact_forms_mail_names_the_writer_in_reply_to() {
+        let mail = b"From: \"Kontaktformular\" <noreply@portal.example>\r\n\
+Reply-To: Carola.Beispiel@Example.de\r\nTo: service@versicherung.de\r\nSubject: Anfrage\r\n\r\n\
+Neue Nachricht ueber das Kontaktformular\r\n";
+        let meta = parse(mail).email.expect("meta");
+        assert_eq!(
+            meta.reply_to[0].email.as_deref(),
+            Some("Carola.Beispiel@Example.de")
+        );
+        assert_eq!(
+            meta.sender_emails(),
+            ["noreply@portal.example", "carola.beispiel@example.de"]
+        );
+        // Without Reply-To only From; the same address twice counts once.
+        let mail = b"From: a@example.de\r\nReply-To: A@example.de\r\nTo: b@example.de\r\n\r\nx\r\n";
+        assert_eq!(parse(mail).email.unwrap().sender_emails(), ["a@example.de"]);
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub struct Extraction {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EmailMeta {
     pub from: Vec<Address>,
+    /// Where answers go: on a portal's or contact form's mail (From: the portal) the writer's
+    /// own address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reply_to: Vec<Address>,
     pub to: Vec<Address>,
     pub cc: Vec<Address>,
     pub subject: Option<String>,
@@ -106,6 +110,23 @@ pub struct EmailMeta {
     /// Sent by a machine (auto-reply, mailing list, flagged spam), as its headers say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<crate::model::AutomatedMail>,
+}
+
+impl EmailMeta {
+    /// The writer's addresses, lower case: From, then Reply-To (a contact form's mail comes
+    /// from the portal and carries the writer in Reply-To), without repeats.
+    pub fn sender_emails(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for a in self.from.iter().chain(&self.reply_to) {
+            if let Some(e) = &a.email {
+                let e = e.trim().to_lowercase();
+                if !e.is_empty() && !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

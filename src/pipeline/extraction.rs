@@ -14,7 +14,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::ocr::{needs_ocr, ToOcr};
 use super::{with_retry, Finish, Shared, StageError, ToExtract};
-use crate::extract::{self, Attachment, Extraction, Limits};
+use crate::extract::{self, Attachment, EmailMeta, Extraction, Limits};
 use crate::model::{DocumentId, Sha256Digest};
 use crate::store::{CaseContent, CasePart, ChildDocument, ExtractionRecord, PartContent, PartRef};
 use crate::understand::understand;
@@ -197,10 +197,9 @@ fn case_of(
         subject,
         sender_emails: root
             .email
-            .iter()
-            .flat_map(|e| e.from.iter())
-            .filter_map(|a| a.email.as_ref().map(|m| m.to_lowercase()))
-            .collect(),
+            .as_ref()
+            .map(EmailMeta::sender_emails)
+            .unwrap_or_default(),
         customer_hint: None,
         automated: root.email.as_ref().and_then(|e| e.automated.clone()),
         parts,

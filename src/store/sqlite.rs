@@ -1247,11 +1247,7 @@ impl Store for SqliteStore {
                     .as_deref()
                     .and_then(|e| serde_json::from_str::<crate::extract::EmailMeta>(e).ok())
                 {
-                    case.sender_emails = meta
-                        .from
-                        .iter()
-                        .filter_map(|a| a.email.as_ref().map(|e| e.to_lowercase()))
-                        .collect();
+                    case.sender_emails = meta.sender_emails();
                     case.automated = meta.automated;
                 }
             }
