@@ -235,6 +235,32 @@ fn relation(a: &str, b: &str) -> Relation {
     }
 }
 
+/// Types a document about a claim can be read as: the report, an invoice for it, a complaint
+/// about it, or a type not read.
+fn about_a_claim(t: &str) -> bool {
+    [
+        DocType::Claim.as_str(),
+        DocType::Invoice.as_str(),
+        DocType::Complaint.as_str(),
+        UNKNOWN,
+    ]
+    .contains(&t)
+}
+
+/// Whether the same contract number alone joins `doc` to `c` (no reminder, no reference): their
+/// types relate — and where a claim number is on either side, the concern is that claim, so
+/// both must be about a claim, by a claim number or by their type (a green-card request on the
+/// car's contract is not part of the car's hail damage, though both name the contract and the
+/// hail).
+fn contract_fits(doc: &CaseDoc, c: &Candidate) -> bool {
+    if !doc.claims.is_empty() || !c.claims.is_empty() {
+        (!doc.claims.is_empty() || about_a_claim(&doc.doc_type))
+            && (!c.claims.is_empty() || about_a_claim(&c.doc_type))
+    } else {
+        relation(&doc.doc_type, &c.doc_type) != Relation::Unrelated
+    }
+}
+
 /// Shared content words that are evidence on their own: two substantial documents sharing
 /// this many are not "different concerns"; a follow-up needs this many with a case of an
 /// unrelated type.
@@ -398,9 +424,7 @@ impl LinkRules {
                 }
                 FoundBy::Contract(n)
                     if same_customer(c)
-                        && (doc.reminder
-                            || doc.follow_up.is_some()
-                            || relation(&doc.doc_type, &c.doc_type) != Relation::Unrelated)
+                        && (doc.reminder || doc.follow_up.is_some() || contract_fits(doc, c))
                         && !self.distinct(doc, c) =>
                 {
                     Some((3, 0.0, LinkReason::ContractNumber { number: n.clone() }))

@@ -456,3 +456,51 @@ fn the_window_does_not_join_a_case_about_other_contracts() {
     house.contracts.push("KF1".into());
     assert!(joined(rules(72).decide(&house, &[car])).is_some());
 }
+
+#[test]
+fn the_contract_alone_joins_a_claims_case_only_to_documents_about_a_claim() {
+    // The car's hail damage has a claim number; a green-card request for the same car (read as
+    // other) names the contract and thanks for the repaired hail damage.
+    let mut hail = with_words(
+        cand(1, "K-1", "invoice", 0, FoundBy::Contract("KF1".into())),
+        "Kostenvoranschlag Hagel: Dach ausbeulen, Motorhaube ausbeulen, Fahrzeug Seat",
+    );
+    hail.claims = vec!["S1".into()];
+    let mut card = doc("K-1", "other", 10);
+    card.contracts = vec!["KF1".into()];
+    card.words = w("Grüne Versicherungskarte für das Fahrzeug, Urlaub; der Hagel ist repariert, Dach und Motorhaube.");
+    assert_eq!(
+        rules(72).decide(&card, std::slice::from_ref(&hail)),
+        Decision::NewCase
+    );
+    // Nor the other way round: the estimate with its claim number and a case of type other.
+    let mut estimate = doc("K-1", "invoice", 10);
+    estimate.claims = vec!["S1".into()];
+    estimate.contracts = vec!["KF1".into()];
+    estimate.words = hail.words.clone();
+    let mut card_case = with_words(
+        cand(2, "K-1", "other", 0, FoundBy::Contract("KF1".into())),
+        "Grüne Versicherungskarte für das Fahrzeug, der Hagel ist repariert, Dach und Motorhaube.",
+    );
+    assert_eq!(
+        rules(72).decide(&estimate, std::slice::from_ref(&card_case)),
+        Decision::NewCase
+    );
+    // A complaint about the claim, or a claim letter, joins by the contract.
+    let mut complaint = card.clone();
+    complaint.doc_type = "complaint".into();
+    assert!(joined(rules(72).decide(&complaint, std::slice::from_ref(&hail))).is_some());
+    card_case.doc_type = "claim".into();
+    assert!(joined(rules(72).decide(&estimate, std::slice::from_ref(&card_case))).is_some());
+    // A case opened by a thank-you note that an invoice with the claim number joined is about
+    // that claim: the claim letter naming the contract joins it.
+    card_case.doc_type = "other".into();
+    card_case.claims = vec!["S1".into()];
+    let mut report = doc("K-1", "claim", 10);
+    report.contracts = vec!["KF1".into()];
+    report.words = hail.words.clone();
+    assert!(joined(rules(72).decide(&report, &[card_case])).is_some());
+    // A reference to earlier correspondence still joins whatever the type.
+    card.follow_up = Some("wie besprochen".into());
+    assert!(joined(rules(72).decide(&card, &[hail])).is_some());
+}
