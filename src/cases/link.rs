@@ -273,8 +273,10 @@ const SUBSTANTIAL_WORDS: usize = 6;
 /// The customer's open cases within the window that a document's type relates to.
 struct Open {
     related: usize,
-    /// Of those, claims.
+    /// Of those, claims …
     claims: usize,
+    /// … and invoices.
+    invoices: usize,
 }
 
 /// The linking rules from `[cases]`.
@@ -335,11 +337,21 @@ impl LinkRules {
         // An invoice for a claim: its words are mostly the bill's, so it is not held to the
         // overlap of two letters. The customer's only open claim takes it when they share a
         // word (the repaired part, the object); among several, the one it shares the most
-        // with, at least two words. An invoice sharing nothing is no evidence.
-        let invoice_for_claim =
-            doc.doc_type == DocType::Invoice.as_str() && c.doc_type == DocType::Claim.as_str();
-        if invoice_for_claim && ((open.claims == 1 && !shared.is_empty()) || shared.len() >= 2) {
-            return Some((share, LinkReason::SameConcern { hours, shared }));
+        // with, at least two words. An invoice sharing nothing is no evidence. The same when
+        // the invoice came first (a garage is often quicker than its customer): the claim
+        // joins the customer's only open invoice it shares a word with.
+        let (invoice, claim) = (DocType::Invoice.as_str(), DocType::Claim.as_str());
+        let only = if doc.doc_type == invoice && c.doc_type == claim {
+            Some(open.claims == 1)
+        } else if doc.doc_type == claim && c.doc_type == invoice {
+            Some(open.invoices == 1)
+        } else {
+            None
+        };
+        if let Some(only) = only {
+            if (only && !shared.is_empty()) || shared.len() >= 2 {
+                return Some((share, LinkReason::SameConcern { hours, shared }));
+            }
         }
         if self.distinct(doc, c) {
             return None;
@@ -392,7 +404,7 @@ impl LinkRules {
         let same_customer =
             |c: &Candidate| doc.customer_id.is_some() && doc.customer_id == c.customer_id;
         // The customer's open cases in the window whose type relates to the document's.
-        let mut related: Vec<(CaseId, bool)> = candidates
+        let mut related: Vec<(CaseId, &str)> = candidates
             .iter()
             .filter(|c| {
                 c.found_by == FoundBy::Window
@@ -401,13 +413,20 @@ impl LinkRules {
                     && self.in_window(doc, c)
                     && relation(&doc.doc_type, &c.doc_type) != Relation::Unrelated
             })
-            .map(|c| (c.case_id, c.doc_type == DocType::Claim.as_str()))
+            .map(|c| (c.case_id, c.doc_type.as_str()))
             .collect();
         related.sort();
         related.dedup();
         let open = Open {
             related: related.len(),
-            claims: related.iter().filter(|r| r.1).count(),
+            claims: related
+                .iter()
+                .filter(|r| r.1 == DocType::Claim.as_str())
+                .count(),
+            invoices: related
+                .iter()
+                .filter(|r| r.1 == DocType::Invoice.as_str())
+                .count(),
         };
         let rank = |c: &Candidate| -> Option<(u8, f32, LinkReason)> {
             match &c.found_by {

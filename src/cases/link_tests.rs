@@ -504,3 +504,26 @@ fn the_contract_alone_joins_a_claims_case_only_to_documents_about_a_claim() {
     card.follow_up = Some("wie besprochen".into());
     assert!(joined(rules(72).decide(&card, &[hail])).is_some());
 }
+
+#[test]
+fn a_claim_joins_the_invoice_that_came_first() {
+    // The repairer's invoice arrived before the customer's own report of the accident.
+    let bill = with_words(
+        cand(1, "K-1", "invoice", 0, FoundBy::Window),
+        "Rechnung Reparatur iPad Display, Touchscreen getauscht, Arbeitslohn, Summe, zahlbar",
+    );
+    let mut report = doc("K-1", "claim", 10);
+    report.words = w("Mir ist das iPad einer Freundin heruntergefallen, auf die Fliesen; die Freundin lässt es reparieren, was braucht ihr von mir, kostet etwa 400 Euro.");
+    assert_eq!(
+        joined(rules(72).decide(&report, std::slice::from_ref(&bill))).map(|j| j.0),
+        Some(1),
+        "{:?}",
+        crate::cases::concern::overlap(&report.words, &bill.words)
+    );
+    // An invoice about something else entirely (nothing shared) is no evidence.
+    let other_bill = with_words(
+        cand(2, "K-1", "invoice", 0, FoundBy::Window),
+        "Rechnung Abschleppdienst Fahrzeug Autobahn",
+    );
+    assert_eq!(rules(72).decide(&report, &[other_bill]), Decision::NewCase);
+}
