@@ -265,6 +265,16 @@ mod tests {
             .is_some());
         assert!(f.detect(None, "Ihr Zeichen: S-2026100001").is_some());
         assert_eq!(
+            f.detect(None, "Nachreichung zu meinem\nSchaden vom 3.3.: das Foto")
+                .as_deref(),
+            Some("nachreichung")
+        );
+        assert_eq!(
+            f.detect(None, "hier das Foto zu meinem Schaden vom 3. März")
+                .as_deref(),
+            Some("zu meinem schaden vom")
+        );
+        assert_eq!(
             f.detect(Some("AW: Wasserschaden"), "danke").as_deref(),
             Some("AW: subject")
         );

@@ -279,11 +279,23 @@ struct Open {
     invoices: usize,
 }
 
+/// How far a candidate case lies from a document in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Within `window_hours`.
+    Window,
+    /// Beyond it, but within a follow-up's `follow_up_window_days`.
+    FollowUp,
+    Out,
+}
+
 /// The linking rules from `[cases]`.
 #[derive(Debug, Clone)]
 pub struct LinkRules {
     pub enabled: bool,
     pub window_hours: u32,
+    /// `[cases] follow_up_window_days`.
+    pub follow_up_days: u32,
     /// `[cases] concern_overlap`.
     pub concern_overlap: f32,
 }
@@ -293,20 +305,44 @@ impl LinkRules {
         LinkRules {
             enabled: config.enabled,
             window_hours: config.window_hours,
+            follow_up_days: config.follow_up_window_days,
             concern_overlap: config.concern_overlap,
         }
     }
 
-    /// The start of the time window for a document received at `at`, if windows are on.
-    pub fn window_start(&self, doc: &CaseDoc) -> Option<DateTime<Utc>> {
-        (self.enabled && self.window_hours > 0 && doc.customer_id.is_some())
-            .then(|| doc.received_at - Duration::hours(self.window_hours as i64))
+    /// How far back the customer's open cases are looked up for `doc`, in hours: the window,
+    /// or for a follow-up the longer follow-up window.
+    fn lookback_hours(&self, doc: &CaseDoc) -> u32 {
+        let follow_up = if doc.follow_up.is_some() {
+            self.follow_up_days.saturating_mul(24)
+        } else {
+            0
+        };
+        self.window_hours.max(follow_up)
     }
 
-    fn in_window(&self, doc: &CaseDoc, c: &Candidate) -> bool {
-        self.window_hours > 0
-            && (doc.received_at - c.last_document_at).abs()
-                <= Duration::hours(self.window_hours as i64)
+    /// The start of the time window for a document received at `at`, if windows are on.
+    pub fn window_start(&self, doc: &CaseDoc) -> Option<DateTime<Utc>> {
+        let hours = self.lookback_hours(doc);
+        (self.enabled && hours > 0 && doc.customer_id.is_some())
+            .then(|| doc.received_at - Duration::hours(i64::from(hours)))
+    }
+
+    fn within(doc: &CaseDoc, c: &Candidate, hours: u32) -> bool {
+        hours > 0
+            && (doc.received_at - c.last_document_at).abs() <= Duration::hours(i64::from(hours))
+    }
+
+    /// Whether the candidate is within the window, only within a follow-up's longer window, or
+    /// out of reach.
+    fn reach(&self, doc: &CaseDoc, c: &Candidate) -> Reach {
+        if Self::within(doc, c, self.window_hours) {
+            Reach::Window
+        } else if Self::within(doc, c, self.lookback_hours(doc)) {
+            Reach::FollowUp
+        } else {
+            Reach::Out
+        }
     }
 
     /// Two substantial texts that share too little are different concerns (two incidents):
@@ -382,6 +418,33 @@ impl LinkRules {
         }
     }
 
+    /// Whether a follow-up is about the concern of `c`, an open case of the same customer
+    /// beyond the window but within the follow-up window: it shares content words with the
+    /// case (two at least with a case of an unrelated type), or the case is the customer's only
+    /// open case it relates to in that time; never a substantial case it shares nothing with.
+    fn late_concern(&self, doc: &CaseDoc, c: &Candidate, open: &Open) -> Option<(f32, LinkReason)> {
+        let reference = doc.follow_up.as_ref()?;
+        let rel = relation(&doc.doc_type, &c.doc_type);
+        let (share, shared) = super::concern::overlap(&doc.words, &c.words);
+        let similar = share >= self.concern_overlap && !shared.is_empty();
+        if self.distinct(doc, c) {
+            return None;
+        }
+        let related = rel != Relation::Unrelated;
+        let fits = (similar && (related || shared.len() >= MIN_SHARED))
+            || (related && (!shared.is_empty() || open.related == 1));
+        fits.then(|| {
+            (
+                share,
+                LinkReason::Reference {
+                    reference: reference.clone(),
+                    hours: self.follow_up_days.saturating_mul(24),
+                    shared,
+                },
+            )
+        })
+    }
+
     /// Picks the case `doc` joins among `candidates`, or a new case.
     pub fn decide(&self, doc: &CaseDoc, candidates: &[Candidate]) -> Decision {
         if !self.enabled {
@@ -410,7 +473,7 @@ impl LinkRules {
                 c.found_by == FoundBy::Window
                     && compatible(c)
                     && same_customer(c)
-                    && self.in_window(doc, c)
+                    && self.reach(doc, c) != Reach::Out
                     && relation(&doc.doc_type, &c.doc_type) != Relation::Unrelated
             })
             .map(|c| (c.case_id, c.doc_type.as_str()))
@@ -448,10 +511,17 @@ impl LinkRules {
                 {
                     Some((3, 0.0, LinkReason::ContractNumber { number: n.clone() }))
                 }
-                FoundBy::Window if same_customer(c) && self.in_window(doc, c) => {
-                    let (strength, reason) = self.same_concern(doc, c, &open)?;
-                    Some((4, strength, reason))
-                }
+                FoundBy::Window if same_customer(c) => match self.reach(doc, c) {
+                    Reach::Window => {
+                        let (strength, reason) = self.same_concern(doc, c, &open)?;
+                        Some((4, strength, reason))
+                    }
+                    Reach::FollowUp => {
+                        let (strength, reason) = self.late_concern(doc, c, &open)?;
+                        Some((5, strength, reason))
+                    }
+                    Reach::Out => None,
+                },
                 _ => None,
             }
         };

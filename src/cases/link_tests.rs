@@ -28,10 +28,12 @@ fn cand(id: i64, customer: &str, doc_type: &str, at: i64, found_by: FoundBy) -> 
     }
 }
 
+/// The window of `hours`, without the longer look-back of follow-ups.
 fn rules(hours: u32) -> LinkRules {
     LinkRules {
         enabled: true,
         window_hours: hours,
+        follow_up_days: 0,
         concern_overlap: 0.2,
     }
 }
@@ -150,6 +152,7 @@ fn never_across_customers_and_off_when_disabled() {
     let off = LinkRules {
         enabled: false,
         window_hours: 72,
+        follow_up_days: 42,
         concern_overlap: 0.2,
     };
     let c = cand(1, "K-1", "claim", 0, FoundBy::Thread("x".into()));
@@ -526,4 +529,75 @@ fn a_claim_joins_the_invoice_that_came_first() {
         "Rechnung Abschleppdienst Fahrzeug Autobahn",
     );
     assert_eq!(rules(72).decide(&report, &[other_bill]), Decision::NewCase);
+}
+
+#[test]
+fn a_follow_up_finds_its_case_weeks_later() {
+    let weeks = LinkRules {
+        follow_up_days: 42,
+        ..rules(72)
+    };
+    let day = 24;
+    let crash = with_words(cand(1, "K-1", "claim", 0, FoundBy::Window), CRASH);
+    // Three weeks later: photos "zu meinem Schaden vom 2.3." (read as other).
+    let mut photos = doc("K-1", "other", 21 * day);
+    photos.follow_up = Some("nachreichung".into());
+    photos.words = w("Nachreichung: die Fotos der Heckklappe");
+    let (case, reason) = joined(weeks.decide(&photos, std::slice::from_ref(&crash))).unwrap();
+    assert_eq!(case, 1);
+    assert_eq!(
+        reason,
+        LinkReason::Reference {
+            reference: "nachreichung".into(),
+            hours: 42 * 24,
+            shared: vec!["heckkl".into()],
+        }
+    );
+    // The customer's only open case takes a short reference that shares nothing …
+    let mut note = photos.clone();
+    note.words = w("anbei die Fotos");
+    assert!(joined(weeks.decide(&note, std::slice::from_ref(&crash))).is_some());
+    // … but not among two, and nothing without a reference, after the look-back, or with the
+    // follow-up window off.
+    let theft = with_words(cand(2, "K-1", "claim", 5 * day, FoundBy::Window), THEFT);
+    assert_eq!(
+        weeks.decide(&note, &[crash.clone(), theft.clone()]),
+        Decision::NewCase
+    );
+    let mut plain = photos.clone();
+    plain.follow_up = None;
+    assert_eq!(
+        weeks.decide(&plain, std::slice::from_ref(&crash)),
+        Decision::NewCase
+    );
+    let mut late = photos.clone();
+    late.received_at = t(43 * day);
+    assert_eq!(
+        weeks.decide(&late, std::slice::from_ref(&crash)),
+        Decision::NewCase
+    );
+    assert_eq!(
+        rules(72).decide(&photos, std::slice::from_ref(&crash)),
+        Decision::NewCase
+    );
+    // The shared words pick the right one of two; a case within the short window outranks it.
+    assert_eq!(
+        joined(weeks.decide(&photos, &[theft.clone(), crash.clone()])).map(|j| j.0),
+        Some(1)
+    );
+    let mut recent = with_words(cand(3, "K-1", "claim", 20 * day, FoundBy::Window), CRASH);
+    recent.words.insert("heckkl".into());
+    assert_eq!(
+        joined(weeks.decide(&photos, &[crash, recent])).map(|j| j.0),
+        Some(3)
+    );
+    // The look-up reaches back as far.
+    assert_eq!(
+        weeks.window_start(&photos),
+        Some(t(21 * day) - Duration::days(42))
+    );
+    assert_eq!(
+        weeks.window_start(&plain),
+        Some(t(21 * day) - Duration::hours(72))
+    );
 }

@@ -2,6 +2,7 @@
 //! channel, form one case with one task. At routing (the finish thread, one writer) each
 //! received item either joins an open case — e-mail thread, claim or contract number, a reply
 //! to the customer's subject, or the same customer and concern within `[cases] window_hours`
+//! (a follow-up within `follow_up_window_days`)
 //! even when the type was read differently ([`link`], with what a document says about its
 //! concern in [`concern`]) — or opens a new case with a new task. A reminder ([`reminder`]) raises the case's priority. The new task also gets its process
 //! steps ([`crate::inbox::templates`]) and impulses ([`crate::impulses`]). Clerks split and

@@ -16,6 +16,11 @@ pub struct CasesConfig {
     /// Same customer and same type within this many hours of the case's last document: the same
     /// case. 0 turns time-window linking off (threading and numbers still link).
     pub window_hours: u32,
+    /// A follow-up — a document that refers to earlier correspondence ("Ihr Schreiben vom",
+    /// "Nachreichung zu meinem Schaden vom …", a reply, a reminder) — looks back this many days
+    /// for the customer's open case about its concern: such letters come weeks later, not within
+    /// `window_hours`. 0: only `window_hours`.
+    pub follow_up_window_days: u32,
     /// Phrases (case-insensitive, umlauts folded) that make a document a reminder.
     pub reminder_phrases: Vec<String>,
     /// Phrases that look like a reminder but are not (e.g. in a death notice).
@@ -37,6 +42,7 @@ impl Default for CasesConfig {
         CasesConfig {
             enabled: true,
             window_hours: 72,
+            follow_up_window_days: 42,
             reminder_phrases: s(&[
                 "erinnerung",
                 "zweites schreiben",
@@ -97,6 +103,21 @@ impl Default for CasesConfig {
                 "nachtrag zu",
                 "nachtrag zum",
                 "nachtrag zur",
+                "nachreichung",
+                "zu meinem schaden vom",
+                "zu meinem schadenfall vom",
+                "meines schadens vom",
+                "zu meiner schadenmeldung",
+                "wie bereits gemeldet",
+                "wie bereits mitgeteilt",
+                "ihre antwort vom",
+                "ihrer antwort vom",
+                "ihre rueckfrage",
+                "ihrer rueckfrage",
+                "ihr anruf",
+                "ihrem anruf",
+                "weitergeleitete nachricht",
+                "forwarded message",
                 "ergaenzend zu",
                 "in ergaenzung zu",
                 "urspruengliche nachricht",
@@ -256,6 +277,9 @@ impl CasesConfig {
     pub(super) fn problems(&self, problems: &mut Vec<String>) {
         if self.window_hours > 24 * 365 {
             problems.push("cases.window_hours: must be at most 8760 (one year)".into());
+        }
+        if self.follow_up_window_days > 365 {
+            problems.push("cases.follow_up_window_days: must be at most 365 (one year)".into());
         }
         if !(0.0..=1.0).contains(&self.concern_overlap) {
             problems.push("cases.concern_overlap: must be between 0 and 1".into());

@@ -925,3 +925,56 @@ fn a_claim_number_brings_its_contract_and_a_claim_of_another_contract_is_only_me
     );
     assert_ne!(case_of(&env, house), case, "{:#}", show(&env, case));
 }
+
+/// Moves everything received so far `days` into the past (received, cases' last document).
+fn age(env: &Env, days: i64) {
+    let db = rusqlite::Connection::open(env.path("data/intake.sqlite3")).unwrap();
+    let shift = |t: String| {
+        (chrono::DateTime::parse_from_rfc3339(&t).unwrap() - chrono::Duration::days(days))
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    for (table, column) in [("documents", "received_at"), ("cases", "last_document_at")] {
+        let rows: Vec<(i64, String)> = db
+            .prepare(&format!("SELECT id, {column} FROM {table}"))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (id, t) in rows {
+            db.execute(
+                &format!("UPDATE {table} SET {column} = ?1 WHERE id = ?2"),
+                rusqlite::params![shift(t), id],
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_follow_up_weeks_later_finds_its_case_and_a_plain_letter_does_not() {
+    const PHOTOS: &str =
+        "Nachreichung zu meinem Schaden vom 2. März: anbei die Fotos der Stoßstange.";
+    // Three weeks after the claim (`extra`: config), a letter about it without a number: its
+    // case and the claim's.
+    let three_weeks_later = |extra: &str, body: &str| {
+        let env = env(extra);
+        let claim = letter(&env, "claim.txt", 1, CLAIM);
+        age(&env, 20);
+        let later = letter(&env, "later.txt", 1, body);
+        (case_of(&env, later), case_of(&env, claim))
+    };
+    // A follow-up that says so joins the claim …
+    let (later, claim) = three_weeks_later("", PHOTOS);
+    assert_eq!(later, claim);
+    // … a plain letter about the deer is a new case (beyond the 72 h window) …
+    let (later, claim) = three_weeks_later(
+        "",
+        "die Stoßstange nach dem Wildunfall mit dem Reh ist in der Werkstatt.",
+    );
+    assert_ne!(later, claim);
+    // … and with the follow-up window off the follow-up is too.
+    let (later, claim) = three_weeks_later("[cases]\nfollow_up_window_days = 0\n", PHOTOS);
+    assert_ne!(later, claim);
+}
