@@ -78,6 +78,27 @@ pub fn customer_words<'a>(fields: impl IntoIterator<Item = &'a str>) -> BTreeSet
         .collect()
 }
 
+/// The vehicle registration plates (German layout: district, letters, number, optional `E`/`H`,
+/// written with the hyphen: `VB-JR 410`, `F-KS 2231`, `MS-BJ 85E`) in `text`, as keys without
+/// separators (`VBJR410`). The same car in two documents of a customer is the same object —
+/// the garage's bill and the customer's report of the accident.
+pub fn plates(text: &str) -> Vec<String> {
+    static PLATE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = PLATE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?:^|[^\p{L}\p{N}\-])(\p{Lu}{1,3})-([A-Z]{1,2})[ \u{a0}]?([1-9][0-9]{0,3})([EH]?)(?:$|[^\p{L}\p{N}\-/])",
+        )
+        .expect("plate pattern")
+    });
+    let mut out: Vec<String> = re
+        .captures_iter(text)
+        .map(|c| format!("{}{}{}{}", &c[1], &c[2], &c[3], &c[4]))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// How much two documents' content words overlap: shared stems over the smaller set (0 when
 /// either is empty), and the shared stems.
 pub fn overlap(a: &BTreeSet<String>, b: &BTreeSet<String>) -> (f32, Vec<String>) {
@@ -291,6 +312,27 @@ mod tests {
             f.detect(Some("Wasserschaden"), "gestern ist ein Rohr geplatzt. Ich schreibe Ihnen, weil der Keller unter Wasser steht."),
             None
         );
+    }
+
+    #[test]
+    fn vehicle_plates_are_objects() {
+        assert_eq!(
+            plates("Schadenmeldung KF 19 414709 / Kennzeichen VB-JR 410\nFahrzeug F-KS 2231, MS-BJ 85E; wieder VB-JR410."),
+            ["FKS2231", "MSBJ85E", "VBJR410"]
+        );
+        // Numbers of ours and others are not plates.
+        for text in [
+            "Kundennummer KD-849974-1",
+            "Schaden S-2501-231",
+            "Vertrag WG-17 450 311",
+            "DIN A 4",
+            "Az. ST/1184532/2026",
+            "EU-DSGVO",
+            "KV-25-0117",
+            "HRB 219044 B",
+        ] {
+            assert!(plates(text).is_empty(), "{text}: {:?}", plates(text));
+        }
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct CaseDoc {
     pub follow_up: Option<String>,
     /// Its content-word stems ([`super::concern::content_words`]).
     pub words: BTreeSet<String>,
+    /// The objects it names: vehicle plates ([`super::concern::plates`]).
+    pub objects: Vec<String>,
 }
 
 /// How a candidate case was found.
@@ -56,6 +58,8 @@ pub enum FoundBy {
     Thread(String),
     Claim(String),
     Contract(String),
+    /// A document of the same customer's case names the same object (vehicle plate).
+    Object(String),
     /// A document of the case has the subject this reply answers.
     Subject(String),
     /// An open case of the same customer within the window.
@@ -90,6 +94,10 @@ pub enum LinkReason {
     },
     ContractNumber {
         number: String,
+    },
+    /// The same customer's case names the same vehicle.
+    SameVehicle {
+        plate: String,
     },
     /// Same customer and type within `window_hours` of the case's last document.
     TimeWindow {
@@ -137,6 +145,7 @@ impl fmt::Display for LinkReason {
             LinkReason::Thread { message_id } => write!(f, "reply to <{message_id}>"),
             LinkReason::ClaimNumber { number } => write!(f, "same claim number {number}"),
             LinkReason::ContractNumber { number } => write!(f, "same contract number {number}"),
+            LinkReason::SameVehicle { plate } => write!(f, "same vehicle {plate}"),
             LinkReason::TimeWindow { hours } => {
                 write!(f, "same customer and type within {hours} h")
             }
@@ -359,6 +368,13 @@ impl LinkRules {
             }
     }
 
+    /// Two substantial texts without a content word in common.
+    fn shares_nothing(&self, doc: &CaseDoc, c: &Candidate) -> bool {
+        doc.words.len() >= SUBSTANTIAL_WORDS
+            && c.words.len() >= SUBSTANTIAL_WORDS
+            && doc.words.intersection(&c.words).next().is_none()
+    }
+
     /// Whether `doc` is about the concern of `c`, an open case of the same customer within
     /// the window, and how strongly. `open` counts the customer's cases in the window that
     /// could take it.
@@ -510,6 +526,22 @@ impl LinkRules {
                         && !self.distinct(doc, c) =>
                 {
                     Some((3, 0.0, LinkReason::ContractNumber { number: n.clone() }))
+                }
+                // The same car: as strong as its contract number, on the same terms, except
+                // that the car itself is shared content (a bill's words are mostly the bill's):
+                // one word more in common is enough.
+                FoundBy::Object(plate)
+                    if same_customer(c)
+                        && (doc.reminder || doc.follow_up.is_some() || contract_fits(doc, c))
+                        && !self.shares_nothing(doc, c) =>
+                {
+                    Some((
+                        3,
+                        0.0,
+                        LinkReason::SameVehicle {
+                            plate: plate.clone(),
+                        },
+                    ))
                 }
                 FoundBy::Window if same_customer(c) => match self.reach(doc, c) {
                     Reach::Window => {

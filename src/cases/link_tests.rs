@@ -601,3 +601,66 @@ fn a_follow_up_finds_its_case_weeks_later() {
         Some(t(21 * day) - Duration::hours(72))
     );
 }
+
+#[test]
+fn the_same_vehicle_joins_like_its_contract_number() {
+    // Weeks later (no window), the garage's bill names the car the customer's report named.
+    let report = with_words(
+        cand(1, "K-1", "claim", 0, FoundBy::Object("MSBJ85".into())),
+        "Wildunfall mit einem Reh, Stoßstange und Scheinwerfer beschädigt, Abschleppdienst",
+    );
+    let mut bill = doc("K-1", "invoice", 24 * 30);
+    bill.objects = vec!["MSBJ85".into()];
+    bill.words = w("Rechnung Abschleppdienst Wildunfall Bergung Fahrzeug");
+    assert_eq!(
+        joined(rules(72).decide(&bill, std::slice::from_ref(&report))),
+        Some((
+            1,
+            LinkReason::SameVehicle {
+                plate: "MSBJ85".into()
+            }
+        ))
+    );
+    assert_eq!(
+        LinkReason::SameVehicle {
+            plate: "MSBJ85".into()
+        }
+        .to_string(),
+        "same vehicle MSBJ85"
+    );
+    // Not for another concern about the same car (a cancellation when it is sold), nor across
+    // two claim numbers, nor for another customer.
+    let mut sold = doc("K-1", "cancellation", 24 * 30);
+    sold.objects = bill.objects.clone();
+    assert_eq!(
+        rules(72).decide(&sold, std::slice::from_ref(&report)),
+        Decision::NewCase
+    );
+    let mut numbered = report.clone();
+    numbered.claims = vec!["S1".into()];
+    let mut other_claim = bill.clone();
+    other_claim.claims = vec!["S2".into()];
+    assert_eq!(
+        rules(72).decide(&other_claim, &[numbered]),
+        Decision::NewCase
+    );
+    let mut stranger = report.clone();
+    stranger.customer_id = Some("K-2".into());
+    assert_eq!(rules(72).decide(&bill, &[stranger]), Decision::NewCase);
+    // One word in common besides the car is enough for a bill (a contract number alone needs
+    // two); nothing in common is another matter on the same car.
+    let mut repair = bill.clone();
+    repair.words = w("Rechnung Werkstatt: Stoßstange ersetzt, lackiert, Arbeitslohn, Summe netto");
+    let crash = with_words(
+        report.clone(),
+        "Wildunfall mit einem Reh, Stoßstange, Motorhaube und Scheinwerfer beschädigt",
+    );
+    assert!(joined(rules(72).decide(&repair, std::slice::from_ref(&crash))).is_some());
+    let mut by_contract = crash.clone();
+    by_contract.found_by = FoundBy::Contract("KF1".into());
+    assert_eq!(rules(72).decide(&repair, &[by_contract]), Decision::NewCase);
+    repair.words = w(
+        "Rechnung Werkstatt: Reifen gewechselt, Ölwechsel, Inspektion, Arbeitslohn, Summe netto",
+    );
+    assert_eq!(rules(72).decide(&repair, &[crash]), Decision::NewCase);
+}

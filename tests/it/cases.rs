@@ -978,3 +978,35 @@ fn a_follow_up_weeks_later_finds_its_case_and_a_plain_letter_does_not() {
     let (later, claim) = three_weeks_later("[cases]\nfollow_up_window_days = 0\n", PHOTOS);
     assert_ne!(later, claim);
 }
+
+#[test]
+fn the_same_vehicle_links_a_later_bill_to_the_claim() {
+    // Window off: only keys link.
+    let env = env("[cases]\nwindow_hours = 0\nfollow_up_window_days = 0\n");
+    let claim = letter(
+        &env,
+        "claim.txt",
+        1,
+        &format!("Kennzeichen K-AK 1970\n{CLAIM}"),
+    );
+    let bill = letter(
+        &env,
+        "bill.txt",
+        1,
+        "Rechnung Nr. 2026-0417 Autohaus am Ring: Fahrzeug K-AK 1970, Stoßstange vorne ersetzt und lackiert 820,00 EUR, Arbeitslohn 240,00 EUR, Summe 1.261,40 EUR.",
+    );
+    let case = case_of(&env, claim);
+    assert_eq!(case_of(&env, bill), case, "{:#}", show(&env, case));
+    assert_eq!(
+        show(&env, case)["documents"][1]["linked_by"],
+        "same vehicle KAK1970"
+    );
+    // Another customer's bill for a car with that plate joins nothing of customer 1.
+    let other = letter(
+        &env,
+        "other.txt",
+        2,
+        "Rechnung Nr. 2026-0418 Autohaus am Ring: Fahrzeug K-AK 1970, Stoßstange vorne ersetzt.",
+    );
+    assert_ne!(case_of(&env, other), case);
+}

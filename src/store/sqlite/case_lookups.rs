@@ -31,8 +31,8 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// The value a subject is stored under: per customer (a generic "Schadenmeldung" must not
-/// reach other customers' cases, nor crowd the look-up).
+/// The value a subject (or an object) is stored under: per customer (a generic
+/// "Schadenmeldung" must not reach other customers' cases, nor crowd the look-up).
 fn subject_value(customer: &str, subject: &str) -> String {
     format!("{customer}\u{1f}{subject}")
 }
@@ -43,12 +43,19 @@ fn keys_of(doc: &CaseDoc) -> Vec<(&'static str, String)> {
         (Some(c), Some(s)) => Some(("subject", subject_value(c, s))),
         _ => None,
     };
+    // Objects, like subjects, per customer: another customer's car is never evidence.
+    let objects = doc.customer_id.iter().flat_map(|c| {
+        doc.objects
+            .iter()
+            .map(move |o| ("object", subject_value(c, o)))
+    });
     doc.message_id
         .iter()
         .map(|m| ("message_id", m.clone()))
         .chain(doc.claims.iter().map(|c| ("claim", c.clone())))
         .chain(doc.contracts.iter().map(|c| ("contract", c.clone())))
         .chain(subject)
+        .chain(objects)
         .collect()
 }
 
@@ -267,6 +274,15 @@ pub(super) fn candidates(
     }
     for n in &doc.contracts {
         by_key("contract", n, FoundBy::Contract(n.clone()))?;
+    }
+    if let Some(customer) = &doc.customer_id {
+        for o in &doc.objects {
+            by_key(
+                "object",
+                &subject_value(customer, o),
+                FoundBy::Object(o.clone()),
+            )?;
+        }
     }
     if let (true, Some(customer), Some(subject)) =
         (doc.reply_subject, &doc.customer_id, &doc.subject)

@@ -245,6 +245,7 @@ fn pending(
             .collect(),
         claims,
         contracts,
+        objects: crate::cases::concern::plates(&text),
         reminder: reminder.is_some(),
         ..CaseDoc::default()
     };
