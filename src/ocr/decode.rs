@@ -13,10 +13,12 @@
 use std::io::Cursor;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use image::{GrayImage, ImageReader, Luma};
 use lopdf::{Document, Object, ObjectId};
 
+use super::subprocess::{run_with_deadline, ProgramError};
 use super::OcrError;
 
 /// One page ready for OCR.
@@ -30,6 +32,9 @@ pub struct PageImage {
 /// A page number and its image (or why it has none).
 pub type DecodedPage = (u32, Result<PageImage, OcrError>);
 
+/// How long a helper program (`pdftoppm`) may take for one page unless told otherwise.
+pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Decodes the wanted pages of one part. The outer error means nothing could be read at all
 /// (the file itself is unreadable); per-page errors leave the other pages readable.
 pub fn decode_pages(
@@ -39,13 +44,32 @@ pub fn decode_pages(
     max_pixels: u64,
     scratch: &Path,
 ) -> Result<Vec<DecodedPage>, OcrError> {
+    decode_pages_within(
+        bytes,
+        media_type,
+        pages,
+        max_pixels,
+        scratch,
+        PROGRAM_TIMEOUT,
+    )
+}
+
+/// [`decode_pages`], stopping a helper program that rasterises a page after `program_timeout`.
+pub fn decode_pages_within(
+    bytes: &[u8],
+    media_type: &str,
+    pages: &[u32],
+    max_pixels: u64,
+    scratch: &Path,
+    program_timeout: Duration,
+) -> Result<Vec<DecodedPage>, OcrError> {
     match media_type {
         "image/png" | "image/jpeg" => {
             let page = decode_single(bytes, max_pixels);
             Ok(pages.iter().map(|&p| (p, page.clone())).take(1).collect())
         }
         "image/tiff" => decode_tiff(bytes, pages, max_pixels),
-        "application/pdf" => decode_pdf(bytes, pages, max_pixels, scratch),
+        "application/pdf" => decode_pdf(bytes, pages, max_pixels, scratch, program_timeout),
         other => Err(OcrError::Image(format!("{other} is not an image type"))),
     }
 }
@@ -176,8 +200,9 @@ fn decode_pdf(
     pages: &[u32],
     max_pixels: u64,
     scratch: &Path,
+    program_timeout: Duration,
 ) -> Result<Vec<DecodedPage>, OcrError> {
-    let doc = std::panic::catch_unwind(|| Document::load_mem(bytes))
+    let doc = std::panic::catch_unwind(|| crate::extract::pdf::load_pdf(bytes))
         .map_err(|_| OcrError::Image("PDF reader crashed".into()))?
         .map_err(|e| OcrError::Image(format!("PDF: {e}")))?;
     let ids = doc.get_pages();
@@ -203,6 +228,7 @@ fn decode_pdf(
                             fit.clamp(50, 300),
                             max_pixels,
                             scratch,
+                            program_timeout,
                             &reason,
                         )
                     }
@@ -389,31 +415,41 @@ fn rasterize(
     dpi: u32,
     max_pixels: u64,
     scratch: &Path,
+    deadline: Duration,
     why: &OcrError,
 ) -> Result<PageImage, OcrError> {
+    // `why` is usually "page image cannot be read: …"; said once.
+    let why = match why {
+        OcrError::Image(detail) => detail.clone(),
+        other => other.to_string(),
+    };
     let dir = tempfile::tempdir_in(scratch).map_err(|e| OcrError::Io(e.to_string()))?;
     let input = dir.path().join("in.pdf");
     std::fs::write(&input, bytes).map_err(|e| OcrError::Io(e.to_string()))?;
-    let status = Command::new("pdftoppm")
-        .args([
-            "-r",
-            &dpi.to_string(),
-            "-gray",
-            "-f",
-            &page.to_string(),
-            "-l",
-            &page.to_string(),
-        ])
-        .arg(&input)
-        .arg(dir.path().join("page"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    match status {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let mut cmd = Command::new("pdftoppm");
+    cmd.args([
+        "-r",
+        &dpi.to_string(),
+        "-gray",
+        "-f",
+        &page.to_string(),
+        "-l",
+        &page.to_string(),
+    ])
+    .arg(&input)
+    .arg(dir.path().join("page"))
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    match run_with_deadline(&mut cmd, deadline) {
+        Err(ProgramError::NotFound) => {
             return Err(OcrError::Image(format!(
                 "{why}; and pdftoppm (poppler-utils) is not installed to rasterise the page"
+            )))
+        }
+        Err(e @ ProgramError::Overran(_)) => {
+            return Err(OcrError::Image(format!(
+                "{why}; pdftoppm {e} (ocr.page_timeout_secs)"
             )))
         }
         Err(e) => return Err(OcrError::Io(format!("pdftoppm: {e}"))),

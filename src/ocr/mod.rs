@@ -16,6 +16,7 @@
 pub mod decode;
 pub mod engine;
 pub mod preprocess;
+pub mod subprocess;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -37,6 +38,11 @@ pub enum OcrError {
     TooManyPixels { width: u64, height: u64, limit: u64 },
     #[error("OCR timed out after {} s (ocr.page_timeout_secs)", .after.as_secs())]
     Timeout { after: Duration },
+    #[error(
+        "reading the scanned pages of this item did not finish within {} s (ocr.item_timeout_secs)",
+        .after.as_secs()
+    )]
+    ItemTimeout { after: Duration },
     #[error("OCR failed: {0}")]
     Engine(String),
     #[error("temporary files: {0}")]
@@ -213,8 +219,14 @@ pub fn ocr_part(
         ..PartOcr::default()
     };
     let failed = PageReport::failed;
-    let decoded = match decode::decode_pages(bytes, media_type, pages, settings.max_pixels, scratch)
-    {
+    let decoded = match decode::decode_pages_within(
+        bytes,
+        media_type,
+        pages,
+        settings.max_pixels,
+        scratch,
+        settings.page_timeout,
+    ) {
         Ok(d) => d,
         Err(e) => {
             out.report.pages = pages.iter().map(|&p| failed(p, &e)).collect();

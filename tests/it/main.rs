@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod einvoice;
 mod folder;
+mod hostile;
 mod imap;
 mod inbox;
 mod ocr;
