@@ -77,6 +77,10 @@ fn main() {
         eprintln!("run with OMP_THREAD_LIMIT=1 in the environment (see ARCHITECTURE.md, OCR)");
         std::process::exit(2);
     }
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     let mut pages: Vec<(PathBuf, String)> = Vec::new();
     for dir in &dirs {
@@ -128,6 +132,13 @@ fn main() {
             .join("\n");
         let report = part.report.pages.first();
         let turned = report.map_or(0, |p| p.rotated);
+        if let Some(check) = report.and_then(|p| p.orientation.as_ref()) {
+            eprintln!(
+                "{}: {}",
+                path.display(),
+                serde_json::to_string(check).unwrap_or_default()
+            );
+        }
         let flags = report
             .map(|p| {
                 p.flags

@@ -25,6 +25,12 @@ fn ink_threshold(img: &GrayImage) -> u8 {
     mean.saturating_sub(70).max(40)
 }
 
+/// The grey level below which a pixel counts as ink for measuring text (a little more
+/// generous than the blank check's).
+pub fn ink_level(img: &GrayImage) -> u8 {
+    ink_threshold(img).saturating_add(20)
+}
+
 /// Share of ink pixels (after a 3×3 majority check that ignores isolated specks).
 pub fn ink_share(img: &GrayImage) -> f32 {
     let t = ink_threshold(img);
