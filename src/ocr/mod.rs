@@ -1,6 +1,7 @@
 //! OCR: reads the pages extraction could not read (images, text-less PDF pages).
 //!
-//! Owns: the per-page procedure (decode → reduce to the working resolution → blank check →
+//! Owns: the per-page procedure (decode → the working size from the text size (reduce fine
+//! scans to the working resolution, enlarge small print) → blank check →
 //! orientation: the ink proposes a turn, made only when orientation detection is sure or the
 //! turned page reads clearly better (`orientation.rs`) → deskew → recognise → if the result is
 //! still poor, try the turn detection hints at on the whole page, kept only if it reads
@@ -279,7 +280,8 @@ fn read_page(
     page: decode::PageImage,
     settings: &OcrSettings,
 ) -> Result<(String, PageReport), OcrError> {
-    let (image, dpi) = working_copy(page.image, page.dpi, settings.working_dpi);
+    let glyph = preprocess::glyph_height(&page.image);
+    let (image, dpi) = working_copy(page.image, page.dpi, settings.working_dpi, glyph);
     let blank = preprocess::is_blank(&image);
     let mut report = PageReport {
         page: 0,
@@ -385,27 +387,64 @@ fn read_page(
     Ok((tidy(&best.text), report))
 }
 
-/// Scans finer than `working_dpi` (by more than a tenth) are reduced to it before anything
-/// else: tesseract's layout analysis and thresholding cost grows with the pixels, the text
-/// recognizer scales each line to a fixed height anyway, and averaging smooths scanner noise
-/// and JPEG artefacts. Measured on the OCR benchmark's degraded 10.5 pt letters: 22 % less
-/// recognition time and a lower error rate than at 240–300 dpi; text read well down to the
-/// equivalent of 6 pt at 200 dpi.
-fn working_copy(image: image::GrayImage, dpi: u32, working_dpi: u32) -> (image::GrayImage, u32) {
-    if working_dpi == 0 || u64::from(dpi) * 10 <= u64::from(working_dpi) * 11 {
+/// Text whose glyphs ([`preprocess::glyph_height`]) are smaller than this is scaled up…
+const MIN_GLYPH_PX: f32 = 12.0;
+/// …to this glyph height (tesseract's layout analysis loses small print; the CLI reads it as
+/// it is and does no better).
+const TARGET_GLYPH_PX: f32 = 18.0;
+const MAX_UPSCALE: f64 = 4.0;
+/// An enlarged page stays below this many pixels (a 300 dpi A4 page has 8.7 million).
+const MAX_UPSCALED_PIXELS: f64 = 12e6;
+/// Reducing to the working resolution stops where glyphs would get smaller than this: the
+/// size of 10.5 pt print at 200 dpi, which the OCR benchmark's letters are read best at.
+const MIN_REDUCED_GLYPH_PX: f32 = 16.0;
+
+/// The page at the size it is read at, and the resolution that gives it. Scans finer than
+/// `working_dpi` (by more than a tenth) are reduced to it: tesseract's layout analysis and
+/// thresholding cost grows with the pixels, the text recognizer scales each line to a fixed
+/// height anyway, and averaging smooths scanner noise and JPEG artefacts (measured on the OCR
+/// benchmark's degraded 10.5 pt letters: 22 % less recognition time and a lower error rate
+/// than at 240–300 dpi) — but never so far that the glyphs get smaller than 16 px. Small
+/// print (glyphs under 12 px: a screenshot, a snippet, a 100 dpi fax) is enlarged to 18 px
+/// instead, whatever the file says its resolution is. `glyph` is the page's
+/// [`preprocess::glyph_height`].
+fn working_copy(
+    image: image::GrayImage,
+    dpi: u32,
+    working_dpi: u32,
+    glyph: Option<f32>,
+) -> (image::GrayImage, u32) {
+    let mut f = if working_dpi == 0 || u64::from(dpi) * 10 <= u64::from(working_dpi) * 11 {
+        1.0
+    } else {
+        f64::from(working_dpi) / f64::from(dpi)
+    };
+    match glyph {
+        Some(g) if g < MIN_GLYPH_PX => {
+            let pixels = f64::from(image.width()) * f64::from(image.height());
+            f = f64::from(TARGET_GLYPH_PX / g)
+                .min(MAX_UPSCALE)
+                .min((MAX_UPSCALED_PIXELS / pixels).sqrt())
+                .max(1.0);
+        }
+        Some(g) if f < 1.0 => f = f.max(f64::from(MIN_REDUCED_GLYPH_PX / g)).min(1.0),
+        _ => {}
+    }
+    if (0.91..1.1).contains(&f) {
         return (image, dpi);
     }
-    let f = f64::from(working_dpi) / f64::from(dpi);
     let (w, h) = (
         (f64::from(image.width()) * f).round().max(3.0) as u32,
         (f64::from(image.height()) * f).round().max(3.0) as u32,
     );
-    tracing::debug!(
-        from = dpi,
-        to = working_dpi,
-        "page reduced to the working resolution"
-    );
-    (preprocess::shrink(&image, w, h), working_dpi)
+    let to = (f64::from(dpi) * f).round() as u32;
+    tracing::debug!(from = dpi, to, ?glyph, "page scaled to its working size");
+    let image = if f < 1.0 {
+        preprocess::shrink(&image, w, h)
+    } else {
+        image::imageops::resize(&image, w, h, image::imageops::FilterType::CatmullRom)
+    };
+    (image, to)
 }
 
 /// Straightens a slightly skewed page by its measured `skew` if that is worth it and
@@ -504,17 +543,34 @@ mod tests {
         };
         let page = a4(300.0);
         let (w, h) = page.dimensions();
-        let (img, dpi) = working_copy(page, 300, 200);
+        let (img, dpi) = working_copy(page, 300, 200, None);
         let two_thirds = |n: u32| (f64::from(n) * 2.0 / 3.0).round() as u32;
         assert_eq!(
             (img.dimensions(), dpi),
             ((two_thirds(w), two_thirds(h)), 200)
         );
         // Within a tenth of the working resolution, or with it switched off: untouched.
-        let (img, dpi) = working_copy(a4(216.0), 216, 200);
+        let (img, dpi) = working_copy(a4(216.0), 216, 200, None);
         assert_eq!((img.width(), dpi), ((8.27f32 * 216.0) as u32, 216));
-        let (img, dpi) = working_copy(a4(300.0), 300, 0);
+        let (img, dpi) = working_copy(a4(300.0), 300, 0, None);
         assert_eq!((img.width(), dpi), (2481, 300));
+    }
+
+    #[test]
+    fn small_print_is_enlarged_and_never_reduced_below_a_readable_size() {
+        let snippet = || image::GrayImage::from_pixel(957, 307, image::Luma([250]));
+        // Glyphs of 9 px on an image of unknown resolution (taken as 300 dpi): enlarged to
+        // 18 px, not reduced to the working resolution.
+        let (img, dpi) = working_copy(snippet(), 300, 200, Some(9.0));
+        assert_eq!((img.dimensions(), dpi), ((1914, 614), 600));
+        // Glyphs of 20 px at 300 dpi: reduced only to 16 px (not to 200 dpi's 13 px).
+        let page = image::GrayImage::from_pixel(2480, 3508, image::Luma([250]));
+        let (img, dpi) = working_copy(page, 300, 200, Some(20.0));
+        assert_eq!((img.width(), dpi), (1984, 240));
+        // An enlarged page stays within the pixel bound.
+        let big = image::GrayImage::from_pixel(3000, 3000, image::Luma([250]));
+        let (img, _) = working_copy(big, 300, 200, Some(6.0));
+        assert!(f64::from(img.width()) * f64::from(img.height()) <= MAX_UPSCALED_PIXELS);
     }
 
     #[test]
