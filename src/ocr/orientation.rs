@@ -355,6 +355,35 @@ mod tests {
         assert!(!q(95.0, 1.0, 3).clearly_beats(&q(30.0, 0.0, 10)));
     }
 
+    /// Needs tesseract with `deu`, `eng` and `osd` (as engine.rs's test).
+    #[test]
+    fn a_proposed_turn_is_made_only_on_evidence() {
+        use std::time::Duration;
+        let mut engine = crate::ocr::OcrSettings::default().engine().unwrap();
+        let timeout = Duration::from_secs(60);
+        // The ink of an upright ruled table proposes a turn (rules and columns look like
+        // lines running top to bottom); the check refuses it.
+        let (table, _) = crate::samples::scan::ruled_table_page().unwrap();
+        let look = from_ink(&table, &Ink::of(&table), 5.0);
+        assert!(!look.candidates.is_empty(), "the ink proposes no turn");
+        let check = check_proposal(&mut engine, &table, 200, &look.candidates, timeout).unwrap();
+        assert!(!check.verdict.turned(), "{check:?}");
+        assert_eq!(check.rotate_cw, 0);
+        // An upright letter with a half turn proposed stays; upside down it is turned back.
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/scans/letter.png");
+        let letter = image::open(path).unwrap().to_luma8();
+        let check = check_proposal(&mut engine, &letter, 200, &[180], timeout).unwrap();
+        assert!(!check.verdict.turned(), "{check:?}");
+        let upside_down = preprocess::turn_cw(&letter, 180);
+        let check = check_proposal(&mut engine, &upside_down, 200, &[180], timeout).unwrap();
+        assert_eq!(
+            (check.verdict.turned(), check.rotate_cw),
+            (true, 180),
+            "{check:?}"
+        );
+    }
+
     #[test]
     fn the_strip_is_where_the_ink_is() {
         let mut page = GrayImage::from_pixel(1000, 2400, image::Luma([250]));

@@ -13,4 +13,5 @@ mod folder;
 mod imap;
 mod inbox;
 mod ocr;
+mod ocr_pages;
 mod web;
