@@ -9,7 +9,8 @@
 //! made, its flags and the time of each. Not part of `make test` or `make bench`: the pages
 //! live outside the repository (their licences do not all allow committing them).
 //!
-//! `OMP_THREAD_LIMIT=1 cargo run --release --example ocr_gt -- DIR…`
+//! `OMP_THREAD_LIMIT=1 cargo run --release --example ocr_gt -- DIR…` (`OCR_GT_WORKING_DPI`
+//! overrides `ocr.working_dpi`; `RUST_LOG=intake::ocr=debug` shows the orientation checks).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -98,11 +99,18 @@ fn main() {
             }
         }
     }
-    let settings = OcrSettings {
+    let mut settings = OcrSettings {
         languages: LANGUAGES.into(),
         searchable_pdf: false,
         ..OcrSettings::default()
     };
+    // To measure a lever: `OCR_GT_WORKING_DPI=0` reads every page at its own resolution.
+    if let Some(dpi) = std::env::var("OCR_GT_WORKING_DPI")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        settings.working_dpi = dpi;
+    }
     let mut engine = settings.engine().expect("tesseract engine");
     let scratch = tempfile::tempdir().expect("tempdir");
     println!("| page | pixels | words | recall intake | recall CLI | CER intake | CER CLI | turned | flags | s intake | s CLI |");
