@@ -14,4 +14,5 @@ mod hostile;
 mod imap;
 mod inbox;
 mod ocr;
+mod ocr_pages;
 mod web;
