@@ -4,7 +4,7 @@ INTAKE := target/release/intake
 # tesseract's OpenMP threading must be off when the process starts (see ARCHITECTURE.md).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: deps build run test lint bench model samples clean
+.PHONY: deps build run test lint bench soak model samples clean
 
 deps:
 	@scripts/install-deps.sh
@@ -46,6 +46,11 @@ bench: build
 	$(CARGO) bench --locked --bench cases
 	$(CARGO) bench --locked --bench identify
 	$(CARGO) bench --locked --bench classify
+
+## Thousands of hostile inputs plus public mail corpora through `intake ingest`; every file must
+## end archived or quarantined, none unfinished, no crash (figures in RELIABILITY.md).
+soak: build
+	scripts/soak.sh
 
 ## Retrain the shipped text model classifiers/model.json (see scripts/train-model.sh).
 model: build

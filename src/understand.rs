@@ -14,7 +14,7 @@ use crate::extract::EInvoice;
 use crate::identify::matching::{CustomerMatch, MasterIndex, MatchInput};
 use crate::identify::Identifiers;
 use crate::inbox;
-use crate::store::{CaseContent, Contract, NewTask, Store, StoreError, Understanding};
+use crate::store::{CaseContent, CasePart, Contract, NewTask, Store, StoreError, Understanding};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
@@ -167,6 +167,40 @@ pub fn understand(k: &Knowledge, case: &CaseContent) -> Understanding {
             health_data: health_data.is_some(),
         },
     }
+}
+
+/// What is recorded when understanding a case did not finish (`why`): nothing is read from
+/// the content, the customer only if the source named one, and the case goes to manual triage
+/// with the reason as its explanation.
+pub fn not_understood(k: &Knowledge, case: &CaseContent, why: &str) -> Understanding {
+    let bare = CaseContent {
+        root: case.root,
+        received_at: case.received_at,
+        subject: None,
+        sender_emails: Vec::new(),
+        customer_hint: case.customer_hint.clone(),
+        automated: None,
+        parts: case
+            .parts
+            .iter()
+            .map(|p| CasePart {
+                id: p.id,
+                subject: None,
+                text: String::new(),
+                invoice: None,
+            })
+            .collect(),
+    };
+    let mut u = understand(k, &bare);
+    u.doc_type = UNKNOWN.to_string();
+    u.confidence = 0.0;
+    u.explanation = why.to_string();
+    u.task.queue = k.inbox.triage_queue.clone();
+    u.task.doc_type = UNKNOWN.to_string();
+    u.task.doc_type_confidence = 0.0;
+    u.task.explanation = why.to_string();
+    u.task.routing_reason = why.to_string();
+    u
 }
 
 /// The type's explanation when an e-invoice decides it: what the XML is, where it was found,

@@ -60,6 +60,19 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// COUNT hostile files (PDF object-graph loops, deep nesting, decompression bombs, MIME
+    /// bombs, …) into OUT, for robustness tests and `make soak`
+    Hostile {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 21)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Every family at the smallest size that still bites (for quick runs)
+        #[arg(long)]
+        mild: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -108,6 +121,25 @@ fn main() -> anyhow::Result<()> {
             intake::samples::scan::write_scan_corpus(&out, count, seed)
                 .with_context(|| format!("writing scans to {}", out.display()))?;
             eprintln!("wrote {count} scans to {}", out.display());
+        }
+        Command::Hostile {
+            out,
+            count,
+            seed,
+            mild,
+        } => {
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let mut bytes = 0;
+            for h in intake::samples::hostile::hostile_inputs(seed, count, mild) {
+                let path = out.join(&h.name);
+                std::fs::write(&path, &h.bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                bytes += h.bytes.len();
+            }
+            eprintln!(
+                "wrote {count} hostile files ({bytes} bytes) to {}",
+                out.display()
+            );
         }
     }
     Ok(())

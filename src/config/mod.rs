@@ -266,6 +266,12 @@ pub struct PipelineConfig {
     pub extract_workers: usize,
     /// Files a folder source has in flight at once.
     pub max_in_flight_per_folder: usize,
+    /// Reading one item (parsing its file and attachments) taking longer than this is given up:
+    /// the item is quarantined with the reason and the pipeline goes on.
+    pub extract_timeout_secs: u64,
+    /// Understanding one item (type, identifiers, customer) taking longer than this is given
+    /// up: the item goes to manual triage untyped.
+    pub understand_timeout_secs: u64,
 }
 
 impl Default for PipelineConfig {
@@ -277,11 +283,21 @@ impl Default for PipelineConfig {
             batch_size: 256,
             extract_workers: 0,
             max_in_flight_per_folder: 512,
+            extract_timeout_secs: 120,
+            understand_timeout_secs: 60,
         }
     }
 }
 
 impl PipelineConfig {
+    pub fn extract_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.extract_timeout_secs)
+    }
+
+    pub fn understand_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.understand_timeout_secs)
+    }
+
     pub fn extract_workers(&self) -> usize {
         if self.extract_workers == 0 {
             std::thread::available_parallelism()
@@ -489,8 +505,12 @@ pub struct OcrConfig {
     pub workers: usize,
     /// Capacity of the channel from extraction to OCR (documents).
     pub capacity: usize,
-    /// A page still being recognised after this long is given up (recorded on the document).
+    /// A page still being recognised (or rasterised) after this long is given up (recorded on
+    /// the document).
     pub page_timeout_secs: u64,
+    /// Reading all scanned pages of one item taking longer than this is given up: the pages
+    /// are recorded as failed and the item goes on without their text.
+    pub item_timeout_secs: u64,
     /// Pages with a lower mean word confidence (0–100) are flagged for a clerk.
     pub min_confidence: f32,
     /// Pages with fewer recognised words are flagged ("almost no text").
@@ -517,6 +537,7 @@ impl Default for OcrConfig {
             workers: 0,
             capacity: 16,
             page_timeout_secs: d.page_timeout.as_secs(),
+            item_timeout_secs: 1800,
             min_confidence: d.min_confidence,
             min_words: d.min_words,
             max_pixels: d.max_pixels,
@@ -542,6 +563,10 @@ impl OcrConfig {
             detect_orientation: self.detect_orientation,
             searchable_pdf: self.searchable_pdf,
         }
+    }
+
+    pub fn item_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.item_timeout_secs)
     }
 
     pub fn workers(&self) -> usize {
@@ -571,6 +596,9 @@ impl OcrConfig {
         }
         if self.page_timeout_secs == 0 {
             problems.push("ocr.page_timeout_secs: must be greater than 0".into());
+        }
+        if self.item_timeout_secs == 0 {
+            problems.push("ocr.item_timeout_secs: must be greater than 0".into());
         }
         if !(0.0..=100.0).contains(&self.min_confidence) {
             problems.push("ocr.min_confidence: must be between 0 and 100".into());
@@ -736,6 +764,14 @@ impl Config {
             (
                 "pipeline.max_in_flight_per_folder",
                 p.max_in_flight_per_folder,
+            ),
+            (
+                "pipeline.extract_timeout_secs",
+                p.extract_timeout_secs as usize,
+            ),
+            (
+                "pipeline.understand_timeout_secs",
+                p.understand_timeout_secs as usize,
             ),
         ] {
             if v == 0 {

@@ -11,7 +11,7 @@
 
 pub mod einvoice;
 mod email;
-mod pdf;
+pub mod pdf;
 
 pub use einvoice::EInvoice;
 

@@ -17,14 +17,31 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// Page separator in [`Extraction::text`].
 pub const PAGE_BREAK: &str = "\n\x0c\n";
 
-pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, ExtractError> {
-    let document =
-        guarded("the file", || Document::load_mem(bytes))?.map_err(|error| match error {
-            lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_) => {
-                ExtractError::EncryptedPdf
+/// Loads a PDF for reading, with every page-tree node's `/Count` held to what the file can
+/// hold: lopdf sizes its page list by `/Count`, and a lying `/Count` (2^50 pages in a 2 KB file)
+/// would make it allocate terabytes and abort the process. The page walk itself is bounded by
+/// the number of objects, so no more pages than objects can come out of it.
+pub fn load_pdf(bytes: &[u8]) -> Result<Document, lopdf::Error> {
+    let mut document = Document::load_mem(bytes)?;
+    let most = document.objects.len() as i64;
+    for object in document.objects.values_mut() {
+        if let lopdf::Object::Dictionary(dict) = object {
+            if dict.get_type().is_ok_and(|t| t == b"Pages") {
+                let count = dict.get(b"Count").and_then(lopdf::Object::as_i64);
+                if !count.is_ok_and(|c| (0..=most).contains(&c)) {
+                    dict.set("Count", most);
+                }
             }
-            other => ExtractError::MalformedPdf(other.to_string()),
-        })?;
+        }
+    }
+    Ok(document)
+}
+
+pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, ExtractError> {
+    let document = guarded("the file", || load_pdf(bytes))?.map_err(|error| match error {
+        lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_) => ExtractError::EncryptedPdf,
+        other => ExtractError::MalformedPdf(other.to_string()),
+    })?;
     // lopdf decrypts with the empty user password itself; still encrypted means a real
     // password is needed.
     if document.is_encrypted() {
@@ -57,8 +74,19 @@ pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, E
         )),
     }
     let mut segments = Vec::with_capacity(pages.len());
-    for &number in pages.keys() {
+    for (&number, &page_id) in &pages {
         let mut raw = String::new();
+        if let Some(size) = content_too_large(&document, page_id) {
+            // lopdf holds every operator of a page in memory (~50 bytes each): a 100 MB content
+            // stream would take gigabytes. Such a page is left to OCR, which renders it apart.
+            extraction.warnings.push(format!(
+                "page {number}: content stream larger than {} MB ({size} bytes or more); text not extracted",
+                MAX_PAGE_CONTENT >> 20
+            ));
+            extraction.pages_needing_ocr.push(number);
+            segments.push(String::new());
+            continue;
+        }
         match guarded("a page", || document.extract_text_chunks(&[number])) {
             Ok(chunks) => {
                 let mut errors = Vec::new();
@@ -90,6 +118,39 @@ pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extraction, E
     }
     extraction.text = segments.join(PAGE_BREAK);
     Ok(extraction)
+}
+
+/// The most content (after decompression) one page may have for its text to be extracted.
+const MAX_PAGE_CONTENT: u64 = 16 << 20;
+
+/// The page's content size if it passes [`MAX_PAGE_CONTENT`], counted without holding it:
+/// deflated streams are inflated through a counting sink that stops at the limit.
+fn content_too_large(document: &Document, page_id: lopdf::ObjectId) -> Option<u64> {
+    use std::io::Read;
+    let mut total = 0u64;
+    for id in document.get_page_contents(page_id) {
+        let Ok(lopdf::Object::Stream(stream)) = document.get_object(id) else {
+            continue;
+        };
+        let deflated = stream.dict.get(b"Filter").is_ok_and(|f| match f {
+            lopdf::Object::Name(n) => n == b"FlateDecode",
+            lopdf::Object::Array(a) => a
+                .iter()
+                .any(|n| n.as_name().is_ok_and(|n| n == b"FlateDecode")),
+            _ => false,
+        });
+        let left = MAX_PAGE_CONTENT + 1 - total;
+        total += if deflated {
+            let decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
+            std::io::copy(&mut decoder.take(left), &mut std::io::sink()).unwrap_or(0)
+        } else {
+            stream.content.len() as u64
+        };
+        if total > MAX_PAGE_CONTENT {
+            return Some(total);
+        }
+    }
+    None
 }
 
 /// Runs a lopdf call, turning a panic into `MalformedPdf`.
@@ -342,6 +403,29 @@ pub(crate) mod tests {
         let err = extract(&encrypted_pdf("geheim"), None, &Limits::default()).unwrap_err();
         assert_eq!(err, ExtractError::EncryptedPdf);
         assert_eq!(err.to_string(), "PDF is encrypted with a password");
+    }
+
+    #[test]
+    fn a_page_tree_claiming_two_to_the_fiftieth_pages_is_read_without_aborting() {
+        // lopdf sizes its page list by /Count: unclamped, this aborts the whole process.
+        let pdf = crate::samples::hostile::pdf_shared_pages(50);
+        match extract(&pdf, None, &Limits::default()) {
+            Ok(e) => assert!(e.pages.unwrap() <= 100, "{:?}", e.pages),
+            Err(e) => assert!(e.to_string().contains("PDF"), "{e}"),
+        }
+    }
+
+    #[test]
+    fn a_page_whose_content_inflates_past_the_limit_is_left_to_ocr() {
+        let pdf = crate::samples::hostile::pdf_content_bomb(64 << 20);
+        assert!(pdf.len() < 1 << 20);
+        let e = extract(&pdf, None, &Limits::default()).unwrap();
+        assert_eq!(e.pages_needing_ocr, vec![1]);
+        assert!(
+            e.warnings[0].contains("content stream larger than 16 MB"),
+            "{:?}",
+            e.warnings
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Page images out of scanned files: the pixels OCR reads.
 //!
-//! Owns: decoding PNG and JPEG (`image`), multi-page TIFF including CCITT G4, LZW and
-//! deflate (`tiff`), and the page images of image-only PDFs (`lopdf`: DCT/JPEG, Flate and
+//! Owns: decoding PNG and JPEG (`image`; any colour type: transparency composited on white,
+//! 16-bit, palette, grey+alpha, CMYK JPEG; the EXIF "shown turned" tag applied), multi-page
+//! TIFF including CCITT G4, LZW and deflate (`tiff`; grey, RGB, RGBA, CMYK, 8 and 16 bit), and the page images of image-only PDFs (`lopdf`: DCT/JPEG, Flate and
 //! CCITT G3/G4 via `fax`), with poppler's `pdftoppm -r 300 -gray` as the fallback for page
 //! images intake cannot decode itself (JBIG2, JPEG 2000, images inside forms); the pixel limit
 //! that stops decompression bombs before any pixel buffer is allocated; the resolution of
@@ -13,10 +14,12 @@
 use std::io::Cursor;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use image::{GrayImage, ImageReader, Luma};
+use image::{GrayImage, ImageDecoder, ImageReader, Luma};
 use lopdf::{Document, Object, ObjectId};
 
+use super::subprocess::{run_with_deadline, ProgramError};
 use super::OcrError;
 
 /// One page ready for OCR.
@@ -30,6 +33,9 @@ pub struct PageImage {
 /// A page number and its image (or why it has none).
 pub type DecodedPage = (u32, Result<PageImage, OcrError>);
 
+/// How long a helper program (`pdftoppm`) may take for one page unless told otherwise.
+pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Decodes the wanted pages of one part. The outer error means nothing could be read at all
 /// (the file itself is unreadable); per-page errors leave the other pages readable.
 pub fn decode_pages(
@@ -39,13 +45,32 @@ pub fn decode_pages(
     max_pixels: u64,
     scratch: &Path,
 ) -> Result<Vec<DecodedPage>, OcrError> {
+    decode_pages_within(
+        bytes,
+        media_type,
+        pages,
+        max_pixels,
+        scratch,
+        PROGRAM_TIMEOUT,
+    )
+}
+
+/// [`decode_pages`], stopping a helper program that rasterises a page after `program_timeout`.
+pub fn decode_pages_within(
+    bytes: &[u8],
+    media_type: &str,
+    pages: &[u32],
+    max_pixels: u64,
+    scratch: &Path,
+    program_timeout: Duration,
+) -> Result<Vec<DecodedPage>, OcrError> {
     match media_type {
         "image/png" | "image/jpeg" => {
             let page = decode_single(bytes, max_pixels);
             Ok(pages.iter().map(|&p| (p, page.clone())).take(1).collect())
         }
         "image/tiff" => decode_tiff(bytes, pages, max_pixels),
-        "application/pdf" => decode_pdf(bytes, pages, max_pixels, scratch),
+        "application/pdf" => decode_pdf(bytes, pages, max_pixels, scratch, program_timeout),
         other => Err(OcrError::Image(format!("{other} is not an image type"))),
     }
 }
@@ -92,12 +117,41 @@ fn decode_single(bytes: &[u8], max_pixels: u64) -> Result<PageImage, OcrError> {
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(max_pixels.saturating_mul(8));
     reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|e| OcrError::Image(e.to_string()))?
-        .into_luma8();
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| OcrError::Image(e.to_string()))?;
+    // A camera's or phone's "shown turned" tag: every viewer applies it, so the sender saw the
+    // page that way.
+    let shown = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image =
+        image::DynamicImage::from_decoder(decoder).map_err(|e| OcrError::Image(e.to_string()))?;
+    image.apply_orientation(shown);
     let dpi = estimate_dpi(w, h);
-    Ok(PageImage { image, dpi })
+    Ok(PageImage {
+        image: to_grey(image),
+        dpi,
+    })
+}
+
+/// Any colour type as 8-bit grey, the way a person sees it: transparent and translucent
+/// pixels composited on white (a viewer shows a transparent PNG on a light page, and the
+/// colour hidden under full transparency is often black — `into_luma8` would show that),
+/// 16-bit samples scaled, palettes and grey+alpha expanded by the decoder, CMYK JPEGs
+/// converted to RGB by it.
+pub fn to_grey(image: image::DynamicImage) -> GrayImage {
+    if !image.color().has_alpha() {
+        return image.into_luma8();
+    }
+    let rgba = image.into_rgba8();
+    GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        // Rec. 709 luma, as `image` uses, in fixed point; then over white.
+        let luma = (2126 * u32::from(r) + 7152 * u32::from(g) + 722 * u32::from(b) + 5000) / 10000;
+        let a = u32::from(a);
+        Luma([((luma * a + 255 * (255 - a) + 127) / 255) as u8])
+    })
 }
 
 fn decode_tiff(bytes: &[u8], pages: &[u32], max_pixels: u64) -> Result<Vec<DecodedPage>, OcrError> {
@@ -127,23 +181,45 @@ fn decode_tiff(bytes: &[u8], pages: &[u32], max_pixels: u64) -> Result<Vec<Decod
                 .map(|d| d.round() as u32)
                 .filter(|d| (70..=1200).contains(d))
                 .unwrap_or_else(|| estimate_dpi(w, h));
-            let DecodingResult::U8(data) = decoder.read_image().map_err(tiff_err)? else {
-                return Err(OcrError::Image(
-                    "TIFF with 16-bit or float samples is not supported".into(),
-                ));
-            };
-            let image = match color {
+            let short = || OcrError::Image("TIFF: short image data".into());
+            let image = match (color, decoder.read_image().map_err(tiff_err)?) {
                 // The tiff crate turns WhiteIsZero into BlackIsZero itself: 0 is black.
-                ColorType::Gray(1) => unpack_bits(&data, w, h, false),
-                ColorType::Gray(8) => GrayImage::from_raw(w, h, data)
-                    .ok_or_else(|| OcrError::Image("TIFF: short image data".into()))?,
-                ColorType::RGB(8) => image::RgbImage::from_raw(w, h, data)
-                    .map(|i| image::DynamicImage::ImageRgb8(i).to_luma8())
-                    .ok_or_else(|| OcrError::Image("TIFF: short image data".into()))?,
-                ColorType::RGBA(8) => image::RgbaImage::from_raw(w, h, data)
-                    .map(|i| image::DynamicImage::ImageRgba8(i).to_luma8())
-                    .ok_or_else(|| OcrError::Image("TIFF: short image data".into()))?,
-                other => {
+                (ColorType::Gray(1), DecodingResult::U8(data)) => unpack_bits(&data, w, h, false),
+                (ColorType::Gray(8), DecodingResult::U8(data)) => {
+                    GrayImage::from_raw(w, h, data).ok_or_else(short)?
+                }
+                (ColorType::Gray(16), DecodingResult::U16(data)) => to_grey(
+                    image::ImageBuffer::<Luma<u16>, _>::from_raw(w, h, data)
+                        .ok_or_else(short)?
+                        .into(),
+                ),
+                (ColorType::GrayA(8), DecodingResult::U8(data)) => to_grey(
+                    image::GrayAlphaImage::from_raw(w, h, data)
+                        .ok_or_else(short)?
+                        .into(),
+                ),
+                (ColorType::RGB(8), DecodingResult::U8(data)) => to_grey(
+                    image::RgbImage::from_raw(w, h, data)
+                        .ok_or_else(short)?
+                        .into(),
+                ),
+                (ColorType::RGB(16), DecodingResult::U16(data)) => to_grey(
+                    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, data)
+                        .ok_or_else(short)?
+                        .into(),
+                ),
+                (ColorType::RGBA(8), DecodingResult::U8(data)) => to_grey(
+                    image::RgbaImage::from_raw(w, h, data)
+                        .ok_or_else(short)?
+                        .into(),
+                ),
+                (ColorType::RGBA(16), DecodingResult::U16(data)) => to_grey(
+                    image::ImageBuffer::<image::Rgba<u16>, _>::from_raw(w, h, data)
+                        .ok_or_else(short)?
+                        .into(),
+                ),
+                (ColorType::CMYK(8), DecodingResult::U8(data)) => cmyk_to_grey(&data, w, h)?,
+                (other, _) => {
                     return Err(OcrError::Image(format!(
                         "TIFF colour type {other:?} is not supported"
                     )))
@@ -176,8 +252,9 @@ fn decode_pdf(
     pages: &[u32],
     max_pixels: u64,
     scratch: &Path,
+    program_timeout: Duration,
 ) -> Result<Vec<DecodedPage>, OcrError> {
-    let doc = std::panic::catch_unwind(|| Document::load_mem(bytes))
+    let doc = std::panic::catch_unwind(|| crate::extract::pdf::load_pdf(bytes))
         .map_err(|_| OcrError::Image("PDF reader crashed".into()))?
         .map_err(|e| OcrError::Image(format!("PDF: {e}")))?;
     let ids = doc.get_pages();
@@ -203,6 +280,7 @@ fn decode_pdf(
                             fit.clamp(50, 300),
                             max_pixels,
                             scratch,
+                            program_timeout,
                             &reason,
                         )
                     }
@@ -249,10 +327,11 @@ fn pdf_page_image(doc: &Document, page: ObjectId, max_pixels: u64) -> Result<Pag
             let mut limits = image::Limits::default();
             limits.max_alloc = Some(max_pixels.saturating_mul(8));
             reader.limits(limits);
-            reader
-                .decode()
-                .map_err(|e| OcrError::Image(format!("page JPEG: {e}")))?
-                .into_luma8()
+            to_grey(
+                reader
+                    .decode()
+                    .map_err(|e| OcrError::Image(format!("page JPEG: {e}")))?,
+            )
         }
         ["CCITTFaxDecode"] => decode_ccitt(img.content, img.origin_dict, w, h)?,
         [] | ["FlateDecode"] => {
@@ -317,10 +396,41 @@ fn raw_pixels(
         )
         .to_luma8()),
         ("DeviceGray", 1) => Ok(unpack_bits(raw, w, h, false)),
+        ("DeviceGray", 16) if raw.len() >= 2 * n => Ok(GrayImage::from_fn(w, h, |x, y| {
+            // Big-endian samples: the high byte is the grey level.
+            Luma([raw[2 * (y as usize * w as usize + x as usize)]])
+        })),
+        ("DeviceRGB", 16) if raw.len() >= 6 * n => {
+            let high: Vec<u8> = raw[..6 * n].iter().step_by(2).copied().collect();
+            Ok(to_grey(
+                image::RgbImage::from_raw(w, h, high)
+                    .expect("length checked")
+                    .into(),
+            ))
+        }
+        ("DeviceCMYK", 8) if raw.len() >= 4 * n => cmyk_to_grey(&raw[..4 * n], w, h),
         (cs, bpc) => Err(OcrError::Image(format!(
             "page image in {cs} with {bpc} bits per component is not decoded by intake"
         ))),
     }
+}
+
+/// CMYK samples (0 = no ink) as grey: each channel's ink darkens, black fully.
+fn cmyk_to_grey(data: &[u8], w: u32, h: u32) -> Result<GrayImage, OcrError> {
+    let n = w as usize * h as usize;
+    if data.len() < 4 * n {
+        return Err(OcrError::Image("CMYK image: short image data".into()));
+    }
+    let grey = data[..4 * n]
+        .chunks_exact(4)
+        .map(|p| {
+            let [c, m, y, k] = [p[0], p[1], p[2], p[3]].map(|v| 255 - u32::from(v));
+            // RGB = (1 − C)(1 − K) …, then Rec. 709 luma.
+            let (r, g, b) = (c * k / 255, m * k / 255, y * k / 255);
+            ((2126 * r + 7152 * g + 722 * b + 5000) / 10000) as u8
+        })
+        .collect();
+    Ok(GrayImage::from_raw(w, h, grey).expect("w×h pixels"))
 }
 
 fn decode_ccitt(
@@ -389,31 +499,41 @@ fn rasterize(
     dpi: u32,
     max_pixels: u64,
     scratch: &Path,
+    deadline: Duration,
     why: &OcrError,
 ) -> Result<PageImage, OcrError> {
+    // `why` is usually "page image cannot be read: …"; said once.
+    let why = match why {
+        OcrError::Image(detail) => detail.clone(),
+        other => other.to_string(),
+    };
     let dir = tempfile::tempdir_in(scratch).map_err(|e| OcrError::Io(e.to_string()))?;
     let input = dir.path().join("in.pdf");
     std::fs::write(&input, bytes).map_err(|e| OcrError::Io(e.to_string()))?;
-    let status = Command::new("pdftoppm")
-        .args([
-            "-r",
-            &dpi.to_string(),
-            "-gray",
-            "-f",
-            &page.to_string(),
-            "-l",
-            &page.to_string(),
-        ])
-        .arg(&input)
-        .arg(dir.path().join("page"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    match status {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let mut cmd = Command::new("pdftoppm");
+    cmd.args([
+        "-r",
+        &dpi.to_string(),
+        "-gray",
+        "-f",
+        &page.to_string(),
+        "-l",
+        &page.to_string(),
+    ])
+    .arg(&input)
+    .arg(dir.path().join("page"))
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    match run_with_deadline(&mut cmd, deadline) {
+        Err(ProgramError::NotFound) => {
             return Err(OcrError::Image(format!(
                 "{why}; and pdftoppm (poppler-utils) is not installed to rasterise the page"
+            )))
+        }
+        Err(e @ ProgramError::Overran(_)) => {
+            return Err(OcrError::Image(format!(
+                "{why}; pdftoppm {e} (ocr.page_timeout_secs)"
             )))
         }
         Err(e) => return Err(OcrError::Io(format!("pdftoppm: {e}"))),
@@ -459,6 +579,56 @@ mod tests {
         let tiff = crate::samples::scan::encode_tiff_g4(&[img], 300).unwrap();
         let pages = decode_pages(&tiff, "image/tiff", &[1], 1_000_000, Path::new("/tmp")).unwrap();
         assert!(matches!(pages[0].1, Err(OcrError::TooManyPixels { .. })));
+    }
+
+    #[test]
+    fn every_colour_type_becomes_grey_as_a_person_sees_it() {
+        use image::{DynamicImage, ImageFormat};
+        let decode = |img: DynamicImage, format: ImageFormat| {
+            let mut bytes = Vec::new();
+            img.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+            decode_single(&bytes, 1_000_000).unwrap().image
+        };
+        // Black text drawn only by alpha over fully transparent *black*: white page, dark ink.
+        let rgba = image::RgbaImage::from_fn(40, 20, |x, _| {
+            image::Rgba([0, 0, 0, if (10..20).contains(&x) { 255 } else { 0 }])
+        });
+        let grey = decode(DynamicImage::ImageRgba8(rgba), ImageFormat::Png);
+        assert_eq!(grey.get_pixel(2, 5).0[0], 255);
+        assert_eq!(grey.get_pixel(15, 5).0[0], 0);
+        // Half-transparent black over white is mid grey.
+        let half = image::RgbaImage::from_pixel(8, 8, image::Rgba([0, 0, 0, 128]));
+        let grey = decode(DynamicImage::ImageRgba8(half), ImageFormat::Png);
+        assert!((126..=129).contains(&grey.get_pixel(3, 3).0[0]));
+        // Grey + alpha, 16-bit grey and 16-bit RGBA.
+        let la = image::GrayAlphaImage::from_pixel(8, 8, image::LumaA([0, 0]));
+        assert_eq!(
+            decode(DynamicImage::ImageLumaA8(la), ImageFormat::Png)
+                .get_pixel(1, 1)
+                .0[0],
+            255
+        );
+        let l16 = image::ImageBuffer::<Luma<u16>, _>::from_pixel(8, 8, Luma([32768u16]));
+        let v = decode(DynamicImage::ImageLuma16(l16), ImageFormat::Png)
+            .get_pixel(1, 1)
+            .0[0];
+        assert!((127..=129).contains(&v), "{v}");
+        let rgba16 =
+            image::ImageBuffer::<image::Rgba<u16>, _>::from_pixel(8, 8, image::Rgba([0, 0, 0, 0]));
+        let v = decode(DynamicImage::ImageRgba16(rgba16), ImageFormat::Png)
+            .get_pixel(1, 1)
+            .0[0];
+        assert_eq!(v, 255);
+        // CMYK samples (PDF DeviceCMYK, TIFF): no ink is white, full black is black.
+        let cmyk = [0u8, 0, 0, 0, 0, 0, 0, 255, 255, 0, 0, 0];
+        let grey = cmyk_to_grey(&cmyk, 3, 1).unwrap();
+        assert_eq!(grey.as_raw()[..2], [255, 0]);
+        // Full cyan is RGB (0, 255, 255): light, but not white.
+        assert!(
+            (200..=202).contains(&grey.as_raw()[2]),
+            "{}",
+            grey.as_raw()[2]
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! `ETEXT_DESC` monitor); orientation detection (`TessBaseAPIDetectOrientationScript`); and
 //! the searchable-PDF renderer ([`PdfRenderer`], tesseract's own PDF output: the page image
 //! with an invisible text layer).
-//! Takes: 8-bit grey images and their resolution. Gives: text and word confidences,
+//! Takes: 8-bit grey images and their resolution. Gives: text, word confidences and the share
+//! of dictionary words,
 //! orientation, PDF bytes. Blocks (CPU) for the duration of a page.
 //!
 //! Why the raw API and not the `tesseract` crate: that crate hides its handle, so it cannot
@@ -30,6 +31,10 @@ pub struct Recognized {
     pub text: String,
     /// Confidence (0–100) of each recognised word, in reading order.
     pub word_confidences: Vec<u8>,
+    /// Of the words of three or more letters, the share the language model's dictionary
+    /// knows (tesseract's `IsValidWord`); `None` without such words. Text read upside down or
+    /// sideways is nearly never dictionary words, even where its confidence looks fair.
+    pub dictionary_share: Option<f32>,
 }
 
 impl Recognized {
@@ -47,7 +52,7 @@ impl Recognized {
 
 /// What orientation detection says: the page must be turned `rotate_cw` degrees clockwise
 /// (0, 90, 180, 270) to be upright, with tesseract's confidence (≥ 2 is usually right).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Orientation {
     pub rotate_cw: u16,
     pub confidence: f32,
@@ -255,12 +260,37 @@ impl Engine {
             }
             out
         };
+        let dictionary_share = self.dictionary_share(&text);
         // The page's results stay in the handle until the next page, so the caller can still
         // add them to a searchable PDF (`add_page`) once it decided to keep them.
         Ok(Recognized {
             text,
             word_confidences,
+            dictionary_share,
         })
+    }
+
+    /// Share of the words of three or more letters (punctuation at either end dropped) that
+    /// the dictionary of the recognition languages knows, also in lower case.
+    fn dictionary_share(&mut self, text: &str) -> Option<f32> {
+        let (mut checked, mut known) = (0u32, 0u32);
+        for word in text.split_whitespace() {
+            let word = word.trim_matches(|c: char| !c.is_alphabetic());
+            if word.chars().count() < 3 || !word.chars().all(char::is_alphabetic) {
+                continue;
+            }
+            checked += 1;
+            let valid = |w: &str| {
+                CString::new(w).is_ok_and(|c| {
+                    // SAFETY: valid handle, NUL-terminated string that outlives the call.
+                    unsafe { sys::TessBaseAPIIsValidWord(self.recog.ptr(), c.as_ptr()) != 0 }
+                })
+            };
+            if valid(word) || valid(&word.to_lowercase()) {
+                known += 1;
+            }
+        }
+        (checked > 0).then(|| known as f32 / checked as f32)
     }
 
     /// Detects how the page is turned. `None` when there is too little text to tell, or the

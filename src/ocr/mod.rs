@@ -1,9 +1,11 @@
 //! OCR: reads the pages extraction could not read (images, text-less PDF pages).
 //!
-//! Owns: the per-page procedure (decode → reduce to the working resolution → blank check →
-//! turn pages that look sideways or upside down, confirmed by orientation detection →
-//! deskew → recognise → if the result is still poor, detect orientation, turn and recognise
-//! again → quality flags), the per-part
+//! Owns: the per-page procedure (decode → the working size from the text size (reduce fine
+//! scans to the working resolution, enlarge small print) → blank check →
+//! orientation: the ink proposes a turn, made only when orientation detection is sure or the
+//! turned page reads clearly better (`orientation.rs`) → deskew → recognise → if the result is
+//! still poor, try the turn detection hints at on the whole page, kept only if it reads
+//! clearly better → quality flags), the per-part
 //! result ([`PartOcr`]: text per page, an [`OcrReport`] and the searchable PDF rendition),
 //! and the public report types that the store and the export keep.
 //! Takes: a part's bytes, media type and the pages needing OCR, an [`Engine`] (one per
@@ -15,7 +17,9 @@
 
 pub mod decode;
 pub mod engine;
+pub mod orientation;
 pub mod preprocess;
+pub mod subprocess;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -23,6 +27,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub use engine::{Engine, Orientation, Recognized, SegMode};
+pub use orientation::{OrientationCheck, ReadingQuality, Verdict};
 
 /// Why a page (or the engine) could not be read. None of these stop the pipeline.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,6 +42,11 @@ pub enum OcrError {
     TooManyPixels { width: u64, height: u64, limit: u64 },
     #[error("OCR timed out after {} s (ocr.page_timeout_secs)", .after.as_secs())]
     Timeout { after: Duration },
+    #[error(
+        "reading the scanned pages of this item did not finish within {} s (ocr.item_timeout_secs)",
+        .after.as_secs()
+    )]
+    ItemTimeout { after: Duration },
     #[error("OCR failed: {0}")]
     Engine(String),
     #[error("temporary files: {0}")]
@@ -108,6 +118,9 @@ pub enum PageFlag {
     LittleText,
     /// The page could not be read at all (see `error`).
     Failed,
+    /// Something suggested the page is turned, but neither orientation detection nor the
+    /// reading gave clear evidence: it was read as scanned (see `orientation`).
+    OrientationUnclear,
 }
 
 /// What OCR did with one page.
@@ -126,6 +139,9 @@ pub struct PageReport {
     /// Why the page could not be read.
     pub error: Option<String>,
     pub millis: u64,
+    /// How the orientation was decided, when anything suggested a turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orientation: Option<OrientationCheck>,
 }
 
 impl PageReport {
@@ -140,6 +156,7 @@ impl PageReport {
             flags: vec![PageFlag::Failed],
             error: Some(e.to_string()),
             millis: 0,
+            orientation: None,
         }
     }
 }
@@ -213,8 +230,14 @@ pub fn ocr_part(
         ..PartOcr::default()
     };
     let failed = PageReport::failed;
-    let decoded = match decode::decode_pages(bytes, media_type, pages, settings.max_pixels, scratch)
-    {
+    let decoded = match decode::decode_pages_within(
+        bytes,
+        media_type,
+        pages,
+        settings.max_pixels,
+        scratch,
+        settings.page_timeout,
+    ) {
         Ok(d) => d,
         Err(e) => {
             out.report.pages = pages.iter().map(|&p| failed(p, &e)).collect();
@@ -258,16 +281,6 @@ pub fn ocr_part(
 /// Below these a first reading counts as poor and orientation is checked.
 const GOOD_CONFIDENCE: f32 = 70.0;
 const GOOD_WORDS: u32 = 10;
-/// The ink above the lines' x-height band over the ink below it ([`preprocess::ascender_ratio`]):
-/// at or above `CLEARLY_UPRIGHT` a page is taken as upright, at or below `CLEARLY_UPSIDE_DOWN`
-/// as upside down without asking orientation detection (a wrong turn reads poorly and is
-/// caught by the check after recognition), below `LOOKS_UPSIDE_DOWN` orientation detection is
-/// asked. On the OCR benchmark's pages: 1.23–3.08 upright, 0.37–1.05 upside down.
-const CLEARLY_UPRIGHT: f32 = 1.4;
-const CLEARLY_UPSIDE_DOWN: f32 = 0.75;
-const LOOKS_UPSIDE_DOWN: f32 = 0.95;
-/// Orientation detection must be at least this sure before a page is turned.
-const MIN_ORIENTATION_CONFIDENCE: f32 = 1.5;
 /// Smaller skew is left alone (tesseract copes, and a turn costs sharpness).
 const MIN_DESKEW_DEGREES: f32 = 0.25;
 const MAX_DESKEW_DEGREES: f32 = 5.0;
@@ -279,7 +292,8 @@ fn read_page(
     page: decode::PageImage,
     settings: &OcrSettings,
 ) -> Result<(String, PageReport), OcrError> {
-    let (image, dpi) = working_copy(page.image, page.dpi, settings.working_dpi);
+    let glyph = preprocess::glyph_height(&page.image);
+    let (image, dpi) = working_copy(page.image, page.dpi, settings.working_dpi, glyph);
     let blank = preprocess::is_blank(&image);
     let mut report = PageReport {
         page: 0,
@@ -290,65 +304,34 @@ fn read_page(
         flags: Vec::new(),
         error: None,
         millis: 0,
+        orientation: None,
     };
     let mut image = image;
     let ink = (!blank).then(|| preprocess::Ink::of(&image));
-    // The skew of `image` as it is now (`None`: measure again before deskewing).
+    // The skew of `image` as it is now (`None`: measure it before deskewing).
     let mut skew = None;
-    // A turn made on the ink's word alone, not confirmed by orientation detection: checked
-    // again below if the reading is poor.
-    let mut unconfirmed_turn = false;
-    // Orientation detection's answer for `image` when it was asked and nothing was turned.
-    let mut orientation = None;
+    // The ink proposes a turn; it is made only on orientation detection's or the reading's
+    // word (orientation.rs).
     if let (true, Some(ink)) = (settings.detect_orientation, ink.as_ref()) {
-        if ink.sideways() {
-            // Fed sideways (lines run top to bottom): a quarter turn clockwise makes it upright
-            // or upside down, and the ink profile of the lines says which. Only when that is
-            // not clear is orientation detection asked.
-            let quarter = preprocess::turn_cw(&image, 90);
-            let quarter_skew = preprocess::Ink::of(&quarter).skew(MAX_DESKEW_DEGREES);
-            match preprocess::ascender_ratio(&quarter, quarter_skew.unwrap_or(0.0)) {
-                Some(r) if r >= CLEARLY_UPRIGHT => {
-                    (image, report.rotated, skew, unconfirmed_turn) =
-                        (quarter, 90, quarter_skew, true);
-                }
-                Some(r) if r <= CLEARLY_UPSIDE_DOWN => {
-                    // A half turn keeps the slope of the lines: the skew stays valid.
-                    image = preprocess::turn_cw(&quarter, 180);
-                    (report.rotated, skew, unconfirmed_turn) = (270, quarter_skew, true);
-                }
-                _ => {
-                    if let Some(o) = detect_orientation(engine, &image, dpi)? {
-                        if o.rotate_cw % 180 == 90 && o.confidence >= MIN_ORIENTATION_CONFIDENCE {
-                            image = preprocess::turn_cw(&image, o.rotate_cw);
-                            report.rotated = o.rotate_cw;
-                        }
-                    }
+        let look = orientation::from_ink(&image, ink, MAX_DESKEW_DEGREES);
+        skew = look.skew;
+        if !look.candidates.is_empty() {
+            let check = orientation::check_proposal(
+                engine,
+                &image,
+                dpi,
+                &look.candidates,
+                settings.page_timeout,
+            )?;
+            if check.verdict.turned() {
+                image = preprocess::turn_cw(&image, check.rotate_cw);
+                report.rotated = check.rotate_cw;
+                // A half turn keeps the slope of the lines; a quarter turn needs a new look.
+                if check.rotate_cw != 180 {
+                    skew = None;
                 }
             }
-        } else {
-            // Upside down: clear from the ink profile, or hinted at and confirmed by
-            // orientation detection; turned before it is read (no upside-down reading made
-            // and thrown away).
-            skew = ink.skew(MAX_DESKEW_DEGREES);
-            match preprocess::ascender_ratio(&image, skew.unwrap_or(0.0)) {
-                Some(r) if r <= CLEARLY_UPSIDE_DOWN => {
-                    image = preprocess::turn_cw(&image, 180);
-                    (report.rotated, unconfirmed_turn) = (180, true);
-                }
-                Some(r) if r < LOOKS_UPSIDE_DOWN => {
-                    let o = detect_orientation(engine, &image, dpi)?;
-                    if o.is_some_and(|o| {
-                        o.rotate_cw == 180 && o.confidence >= MIN_ORIENTATION_CONFIDENCE
-                    }) {
-                        image = preprocess::turn_cw(&image, 180);
-                        report.rotated = 180;
-                    } else {
-                        orientation = Some(o);
-                    }
-                }
-                _ => {}
-            }
+            report.orientation = Some(check);
         }
     }
     if report.rotated == 0 && skew.is_none() {
@@ -363,38 +346,35 @@ fn read_page(
         r.mean_confidence().unwrap_or(0.0) < GOOD_CONFIDENCE
             || (r.word_confidences.len() as u32) < GOOD_WORDS
     };
-    // Turned wrongly, or not at all when it should have been: the reading is poor.
-    if settings.detect_orientation
-        && !blank
-        && (report.rotated == 0 || unconfirmed_turn)
-        && poor(&best)
-    {
-        // Asked already (above) or now.
-        let orientation = match orientation {
-            Some(o) => o,
-            None => detect_orientation(engine, &image, dpi)?,
-        };
-        if let Some(o) = orientation {
-            if o.rotate_cw != 0 && o.confidence >= MIN_ORIENTATION_CONFIDENCE {
-                let mut turned = preprocess::turn_cw(&image, o.rotate_cw);
-                let mut skew = report.deskewed;
-                if settings.deskew && o.rotate_cw != 180 {
-                    let found = preprocess::Ink::of(&turned).skew(MAX_DESKEW_DEGREES);
-                    (turned, skew) = deskew_by(turned, found);
-                }
-                let second = engine.recognize(&turned, dpi, settings.page_timeout)?;
-                let score = |r: &Recognized| {
-                    r.mean_confidence().unwrap_or(0.0) * (r.word_confidences.len() as f32).sqrt()
-                };
-                if score(&second) > score(&best) {
-                    best = second;
-                    report.rotated = (report.rotated + o.rotate_cw) % 360;
-                    report.deskewed = skew;
-                } else {
-                    // Keep the first reading; the engine must hold it for the archive copy.
-                    best = engine.recognize(&image, dpi, settings.page_timeout)?;
-                }
+    // Read poorly and not turned: a turn orientation detection hints at (or an unclear check
+    // left open) is tried on the whole page, and made only if the reading says so.
+    if settings.detect_orientation && !blank && report.rotated == 0 && poor(&best) {
+        let open =
+            orientation::after_poor_reading(engine, &image, dpi, report.orientation.as_ref())?;
+        if let Some(mut check) = open {
+            let turn = check.candidates[0];
+            let mut turned = preprocess::turn_cw(&image, turn);
+            let mut skew = report.deskewed;
+            if settings.deskew && turn != 180 {
+                let found = preprocess::Ink::of(&turned).skew(MAX_DESKEW_DEGREES);
+                (turned, skew) = deskew_by(turned, found);
             }
+            let second = engine.recognize(&turned, dpi, settings.page_timeout)?;
+            orientation::judge_full_readings(
+                &mut check,
+                turn,
+                ReadingQuality::of(&best),
+                ReadingQuality::of(&second),
+            );
+            if check.verdict.turned() {
+                best = second;
+                report.rotated = turn;
+                report.deskewed = skew;
+            } else {
+                // Keep the first reading; the engine must hold it for the archive copy.
+                best = engine.recognize(&image, dpi, settings.page_timeout)?;
+            }
+            report.orientation = Some(check);
         }
     }
     report.words = best.word_confidences.len() as u32;
@@ -408,51 +388,75 @@ fn read_page(
         if report.words < settings.min_words {
             report.flags.push(PageFlag::LittleText);
         }
+        if report
+            .orientation
+            .as_ref()
+            .is_some_and(|c| c.verdict == Verdict::Unclear)
+        {
+            report.flags.push(PageFlag::OrientationUnclear);
+        }
     }
     Ok((tidy(&best.text), report))
 }
 
-/// Scans finer than `working_dpi` (by more than a tenth) are reduced to it before anything
-/// else: tesseract's layout analysis and thresholding cost grows with the pixels, the text
-/// recognizer scales each line to a fixed height anyway, and averaging smooths scanner noise
-/// and JPEG artefacts. Measured on the OCR benchmark's degraded 10.5 pt letters: 22 % less
-/// recognition time and a lower error rate than at 240–300 dpi; text read well down to the
-/// equivalent of 6 pt at 200 dpi.
-fn working_copy(image: image::GrayImage, dpi: u32, working_dpi: u32) -> (image::GrayImage, u32) {
-    if working_dpi == 0 || u64::from(dpi) * 10 <= u64::from(working_dpi) * 11 {
+/// Text whose glyphs ([`preprocess::glyph_height`]) are smaller than this is scaled up…
+const MIN_GLYPH_PX: f32 = 12.0;
+/// …to this glyph height (tesseract's layout analysis loses small print; the CLI reads it as
+/// it is and does no better).
+const TARGET_GLYPH_PX: f32 = 18.0;
+const MAX_UPSCALE: f64 = 4.0;
+/// An enlarged page stays below this many pixels (a 300 dpi A4 page has 8.7 million).
+const MAX_UPSCALED_PIXELS: f64 = 12e6;
+/// Reducing to the working resolution stops where glyphs would get smaller than this: the
+/// size of 10.5 pt print at 200 dpi, which the OCR benchmark's letters are read best at.
+const MIN_REDUCED_GLYPH_PX: f32 = 16.0;
+
+/// The page at the size it is read at, and the resolution that gives it. Scans finer than
+/// `working_dpi` (by more than a tenth) are reduced to it: tesseract's layout analysis and
+/// thresholding cost grows with the pixels, the text recognizer scales each line to a fixed
+/// height anyway, and averaging smooths scanner noise and JPEG artefacts (measured on the OCR
+/// benchmark's degraded 10.5 pt letters: 22 % less recognition time and a lower error rate
+/// than at 240–300 dpi) — but never so far that the glyphs get smaller than 16 px. Small
+/// print (glyphs under 12 px: a screenshot, a snippet, a 100 dpi fax) is enlarged to 18 px
+/// instead, whatever the file says its resolution is. `glyph` is the page's
+/// [`preprocess::glyph_height`].
+fn working_copy(
+    image: image::GrayImage,
+    dpi: u32,
+    working_dpi: u32,
+    glyph: Option<f32>,
+) -> (image::GrayImage, u32) {
+    let mut f = if working_dpi == 0 || u64::from(dpi) * 10 <= u64::from(working_dpi) * 11 {
+        1.0
+    } else {
+        f64::from(working_dpi) / f64::from(dpi)
+    };
+    match glyph {
+        Some(g) if g < MIN_GLYPH_PX => {
+            let pixels = f64::from(image.width()) * f64::from(image.height());
+            f = f64::from(TARGET_GLYPH_PX / g)
+                .min(MAX_UPSCALE)
+                .min((MAX_UPSCALED_PIXELS / pixels).sqrt())
+                .max(1.0);
+        }
+        Some(g) if f < 1.0 => f = f.max(f64::from(MIN_REDUCED_GLYPH_PX / g)).min(1.0),
+        _ => {}
+    }
+    if (0.91..1.1).contains(&f) {
         return (image, dpi);
     }
-    let f = f64::from(working_dpi) / f64::from(dpi);
     let (w, h) = (
         (f64::from(image.width()) * f).round().max(3.0) as u32,
         (f64::from(image.height()) * f).round().max(3.0) as u32,
     );
-    tracing::debug!(
-        from = dpi,
-        to = working_dpi,
-        "page reduced to the working resolution"
-    );
-    (preprocess::shrink(&image, w, h), working_dpi)
-}
-
-/// Orientation detection on a copy of about 150 dpi: as reliable on letter-sized text and
-/// several times cheaper than on a 300 dpi page.
-fn detect_orientation(
-    engine: &mut Engine,
-    image: &image::GrayImage,
-    dpi: u32,
-) -> Result<Option<Orientation>, OcrError> {
-    let factor = (dpi / 150).max(1);
-    if factor == 1 {
-        return engine.detect_orientation(image, dpi);
-    }
-    let small = image::imageops::resize(
-        image,
-        image.width() / factor,
-        image.height() / factor,
-        image::imageops::FilterType::Triangle,
-    );
-    engine.detect_orientation(&small, dpi / factor)
+    let to = (f64::from(dpi) * f).round() as u32;
+    tracing::debug!(from = dpi, to, ?glyph, "page scaled to its working size");
+    let image = if f < 1.0 {
+        preprocess::shrink(&image, w, h)
+    } else {
+        image::imageops::resize(&image, w, h, image::imageops::FilterType::CatmullRom)
+    };
+    (image, to)
 }
 
 /// Straightens a slightly skewed page by its measured `skew` if that is worth it and
@@ -551,17 +555,34 @@ mod tests {
         };
         let page = a4(300.0);
         let (w, h) = page.dimensions();
-        let (img, dpi) = working_copy(page, 300, 200);
+        let (img, dpi) = working_copy(page, 300, 200, None);
         let two_thirds = |n: u32| (f64::from(n) * 2.0 / 3.0).round() as u32;
         assert_eq!(
             (img.dimensions(), dpi),
             ((two_thirds(w), two_thirds(h)), 200)
         );
         // Within a tenth of the working resolution, or with it switched off: untouched.
-        let (img, dpi) = working_copy(a4(216.0), 216, 200);
+        let (img, dpi) = working_copy(a4(216.0), 216, 200, None);
         assert_eq!((img.width(), dpi), ((8.27f32 * 216.0) as u32, 216));
-        let (img, dpi) = working_copy(a4(300.0), 300, 0);
+        let (img, dpi) = working_copy(a4(300.0), 300, 0, None);
         assert_eq!((img.width(), dpi), (2481, 300));
+    }
+
+    #[test]
+    fn small_print_is_enlarged_and_never_reduced_below_a_readable_size() {
+        let snippet = || image::GrayImage::from_pixel(957, 307, image::Luma([250]));
+        // Glyphs of 9 px on an image of unknown resolution (taken as 300 dpi): enlarged to
+        // 18 px, not reduced to the working resolution.
+        let (img, dpi) = working_copy(snippet(), 300, 200, Some(9.0));
+        assert_eq!((img.dimensions(), dpi), ((1914, 614), 600));
+        // Glyphs of 20 px at 300 dpi: reduced only to 16 px (not to 200 dpi's 13 px).
+        let page = image::GrayImage::from_pixel(2480, 3508, image::Luma([250]));
+        let (img, dpi) = working_copy(page, 300, 200, Some(20.0));
+        assert_eq!((img.width(), dpi), (1984, 240));
+        // An enlarged page stays within the pixel bound.
+        let big = image::GrayImage::from_pixel(3000, 3000, image::Luma([250]));
+        let (img, _) = working_copy(big, 300, 200, Some(6.0));
+        assert!(f64::from(img.width()) * f64::from(img.height()) <= MAX_UPSCALED_PIXELS);
     }
 
     #[test]
@@ -580,6 +601,7 @@ mod tests {
             flags,
             error: None,
             millis: 0,
+            orientation: None,
         };
         let r = OcrReport {
             languages: "deu".into(),

@@ -6,18 +6,24 @@
 //! once their text is read; the rest are understood here (type, identifiers, customer,
 //! routing: CPU work that belongs on this pool, not on the single finishing thread) and go to
 //! finish.
+//!
+//! Parsing and understanding run with a deadline ([`Abandonable`]): a file that sends a parser
+//! into an endless loop is quarantined after `pipeline.extract_timeout_secs`, a case whose
+//! understanding does not finish goes to manual triage after `pipeline.understand_timeout_secs`.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, Sender};
 
+use super::abandon::{Abandonable, Abandoned};
 use super::ocr::{needs_ocr, ToOcr};
-use super::{with_retry, Finish, Shared, StageError, ToExtract};
+use super::{with_retry, Deadlines, Finish, Shared, StageError, ToExtract};
 use crate::extract::{self, Attachment, EmailMeta, Extraction, Limits};
 use crate::model::{DocumentId, Sha256Digest};
 use crate::store::{CaseContent, CasePart, ChildDocument, ExtractionRecord, PartContent, PartRef};
-use crate::understand::understand;
+use crate::understand::{not_understood, understand};
 
 const STAGE: &str = "extraction";
 
@@ -31,14 +37,17 @@ pub(super) struct ReceivedAs {
 type ExtractedItem = (ExtractionRecord, Option<Vec<u8>>, ReceivedAs);
 
 pub(super) fn run(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     rx: Receiver<ToExtract>,
     tx: Sender<Finish>,
     ocr_tx: Option<Sender<ToOcr>>,
     limits: &Limits,
+    deadlines: &Deadlines,
 ) -> Result<(), StageError> {
+    let mut work = Abandonable::new(STAGE);
     for item in rx {
-        let (mut record, bytes, received) = extract_item(shared, item, limits)?;
+        let (mut record, bytes, received) =
+            extract_item(shared, &mut work, item, limits, deadlines.extract)?;
         let sent = match (&ocr_tx, bytes) {
             (Some(ocr_tx), Some(root_bytes)) if needs_ocr(&record) => ocr_tx
                 .send(ToOcr {
@@ -48,7 +57,7 @@ pub(super) fn run(
                 })
                 .is_ok(),
             _ => {
-                understand_record(shared, &mut record, &received);
+                understand_record(shared, &mut work, &mut record, &received, deadlines);
                 tx.send(Finish::Extracted(Box::new(record))).is_ok()
             }
         };
@@ -61,8 +70,10 @@ pub(super) fn run(
 
 fn extract_item(
     shared: &Shared,
+    work: &mut Abandonable,
     item: ToExtract,
     limits: &Limits,
+    deadline: Duration,
 ) -> Result<ExtractedItem, StageError> {
     let id = item.id;
     let failed = |reason: String| ExtractionRecord {
@@ -106,35 +117,33 @@ fn extract_item(
         }
     };
     let span = tracing::debug_span!("extract", document = %id);
-    let _enter = span.enter();
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        extract::extract(&bytes, name_hint.as_deref(), limits)
-    }));
-    let extraction = match result {
-        Ok(Ok(e)) => e,
-        Ok(Err(e)) => {
-            return Ok((
-                failed(e.to_string()),
-                None,
-                ReceivedAs {
-                    at: received_at,
-                    customer_hint,
-                },
-            ))
-        }
-        Err(_) => {
+    let job_limits = limits.clone();
+    let job_name = name_hint.clone();
+    let result = work.run(deadline, move || {
+        let _enter = span.enter();
+        let extraction = extract::extract(&bytes, job_name.as_deref(), &job_limits);
+        (bytes, extraction)
+    });
+    let received = ReceivedAs {
+        at: received_at,
+        customer_hint,
+    };
+    let (bytes, extraction) = match result {
+        Ok((bytes, Ok(e))) => (bytes, e),
+        Ok((_, Err(e))) => return Ok((failed(e.to_string()), None, received)),
+        Err(Abandoned::Panicked) => {
             tracing::error!(document = %id, "parser panicked");
-            return Ok((
-                failed(
-                    "internal error while reading this file; the original is kept for inspection"
-                        .into(),
-                ),
-                None,
-                ReceivedAs {
-                    at: received_at,
-                    customer_hint,
-                },
-            ));
+            let why = "internal error while reading this file; the original is kept for inspection";
+            return Ok((failed(why.into()), None, received));
+        }
+        Err(Abandoned::Overran(after)) => {
+            tracing::error!(document = %id, "reading the file passed its deadline");
+            let why = format!(
+                "reading this file did not finish within {} s (pipeline.extract_timeout_secs); \
+                 the original is kept for inspection",
+                after.as_secs()
+            );
+            return Ok((failed(why), None, received));
         }
     };
     let mut children = Vec::new();
@@ -147,24 +156,51 @@ fn extract_item(
             understanding: None,
         },
         Some(bytes),
-        ReceivedAs {
-            at: received_at,
-            customer_hint,
-        },
+        received,
     ))
 }
 
-/// Understands a readable record (type, identifiers, customer, task) from its text in memory.
+/// Understands a readable record (type, identifiers, customer, task) from its text in memory,
+/// within `pipeline.understand_timeout_secs`; past it, the case goes to manual triage.
 pub(super) fn understand_record(
-    shared: &Shared,
+    shared: &Arc<Shared>,
+    work: &mut Abandonable,
     record: &mut ExtractionRecord,
     received: &ReceivedAs,
+    deadlines: &Deadlines,
 ) {
-    if let Ok(content) = &record.content {
+    let Ok(content) = &record.content else {
+        return;
+    };
+    let case = || {
         let mut case = case_of(record.id, received.at, content, &record.children);
         case.customer_hint = received.customer_hint.clone();
-        record.understanding = Some(understand(&shared.knowledge, &case));
-    }
+        case
+    };
+    let (job_shared, job_case) = (shared.clone(), case());
+    let span = tracing::debug_span!("understand", document = %record.id);
+    let result = work.run(deadlines.understand, move || {
+        let _enter = span.enter();
+        understand(&job_shared.knowledge, &job_case)
+    });
+    let understanding = match result {
+        Ok(u) => u,
+        Err(why) => {
+            tracing::error!(document = %record.id, reason = %why, "understanding given up");
+            let why = match why {
+                Abandoned::Overran(after) => format!(
+                    "understanding did not finish within {} s (pipeline.understand_timeout_secs); \
+                     a person decides",
+                    after.as_secs()
+                ),
+                Abandoned::Panicked => {
+                    "understanding failed with an internal error; a person decides".to_string()
+                }
+            };
+            not_understood(&shared.knowledge, &case(), &why)
+        }
+    };
+    record.understanding = Some(understanding);
 }
 
 /// The case as understanding reads it: the item and its readable attachments.

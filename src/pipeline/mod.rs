@@ -11,12 +11,17 @@
 //! ```
 //! Every edge is a bounded channel: when a stage falls behind, the one before it blocks and the
 //! sources stop claiming input. Threads, not tokio tasks: every stage does blocking I/O or CPU work.
+//! Extraction, OCR and understanding run each item with a deadline ([`Deadlines`]); an item
+//! past it is given up with the reason (quarantined, or its pages recorded as failed), so no
+//! input can stall the pipeline (`abandon.rs`).
 
+mod abandon;
 mod extraction;
 mod finish;
 mod ocr;
 mod receipt;
 
+pub use abandon::{overruns, runaways};
 pub use receipt::CUSTOMER_HINT;
 
 use std::collections::HashMap;
@@ -129,6 +134,14 @@ impl InFlight {
             let _ = ack.send(outcome.clone());
         }
     }
+}
+
+/// How long each stage may work on one item before giving it up.
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    extract: std::time::Duration,
+    understand: std::time::Duration,
+    ocr_item: std::time::Duration,
 }
 
 /// Shared by the stage threads.
@@ -274,6 +287,11 @@ pub fn start(
     };
 
     let batch = p.batch_size;
+    let deadlines = Deadlines {
+        extract: p.extract_timeout(),
+        understand: p.understand_timeout(),
+        ocr_item: config.ocr.item_timeout(),
+    };
     {
         let shared = shared.clone();
         threads.push(spawn(
@@ -294,7 +312,7 @@ pub fn start(
             );
             threads.push(spawn(
                 "ocr",
-                Box::new(move || ocr::run(&shared, rx, tx, &settings, max_chars)),
+                Box::new(move || ocr::run(&shared, rx, tx, &settings, max_chars, &deadlines)),
             ));
         }
         Some(ocr_tx)
@@ -312,7 +330,7 @@ pub fn start(
         );
         threads.push(spawn(
             "extraction",
-            Box::new(move || extraction::run(&shared, rx, tx, ocr_tx, &limits)),
+            Box::new(move || extraction::run(&shared, rx, tx, ocr_tx, &limits, &deadlines)),
         ));
     }
     drop(ocr_tx);

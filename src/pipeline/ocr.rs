@@ -5,15 +5,18 @@
 //! blob store (made durable by finish's sync), understands the case from the text now read,
 //! and hands the record to finish. A page that
 //! fails or times out is recorded on its document (partial result); an engine that cannot
-//! start records every page as failed with the reason. Nothing here stops the pipeline except
-//! an unusable blob store.
+//! start records every page as failed with the reason. An item whose pages together take
+//! longer than `ocr.item_timeout_secs` is given up ([`Abandonable`]): its pages are recorded
+//! as failed, the engine is left with the runaway work and a new one is loaded. Nothing here
+//! stops the pipeline except an unusable blob store.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{with_retry, Finish, Shared, StageError};
+use super::abandon::{Abandonable, Abandoned};
+use super::{with_retry, Deadlines, Finish, Shared, StageError};
 use crate::extract::PAGE_BREAK;
 use crate::model::Sha256Digest;
 use crate::ocr::{self, Engine, OcrError, OcrReport, OcrSettings, PageReport};
@@ -39,37 +42,101 @@ pub(super) fn needs_ocr(record: &ExtractionRecord) -> bool {
 }
 
 pub(super) fn run(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     rx: Receiver<ToOcr>,
     tx: Sender<Finish>,
     settings: &OcrSettings,
     max_text_chars: usize,
+    deadlines: &Deadlines,
 ) -> Result<(), StageError> {
     // The engine (and its language models, ~100 MB) is loaded with the first scan, so runs
     // without scans do not pay for it; then it is reused for every page.
     let mut engine: Option<Result<Engine, OcrError>> = None;
+    let mut work = Abandonable::new(STAGE);
     let scratch = std::env::temp_dir();
     for item in rx {
-        let engine = engine.get_or_insert_with(|| {
+        let mut eng = engine.take().unwrap_or_else(|| {
             settings.engine().inspect_err(|e| {
                 tracing::error!(error = %e, "OCR engine cannot start; scans are archived without text");
             })
         });
-        let mut record = item.record;
-        let span = tracing::info_span!("ocr", document = %record.id);
-        let _enter = span.enter();
-        if let Ok(content) = record.content.as_mut() {
+        let id = item.record.id;
+        // Kept to record the pages as failed if the reading is given up.
+        let unread = item.record.clone();
+        let span = tracing::info_span!("ocr", document = %id);
+        let job = OcrJob {
+            shared: shared.clone(),
+            record: item.record,
+            root_bytes: item.root_bytes,
+            settings: settings.clone(),
+            max_text_chars,
+            scratch: scratch.clone(),
+        };
+        let result = work.run(deadlines.ocr_item, move || {
+            let _enter = span.enter();
+            let read = job.read(&mut eng);
+            (eng, read)
+        });
+        let mut record = match result {
+            Ok((eng, read)) => {
+                engine = Some(eng);
+                read?
+            }
+            Err(why) => {
+                let e = match why {
+                    Abandoned::Overran(after) => OcrError::ItemTimeout { after },
+                    Abandoned::Panicked => OcrError::Engine("internal error while reading".into()),
+                };
+                tracing::error!(document = %id, error = %e, "OCR of the item given up");
+                let mut record = unread;
+                fail_unread(&mut record, settings, &e);
+                record
+            }
+        };
+        // With the pages read, the case can be understood like any other.
+        super::extraction::understand_record(
+            shared,
+            &mut work,
+            &mut record,
+            &item.received,
+            deadlines,
+        );
+        if tx.send(Finish::Extracted(record)).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One item's OCR, as handed to the helper thread.
+struct OcrJob {
+    shared: Arc<Shared>,
+    record: Box<ExtractionRecord>,
+    root_bytes: Vec<u8>,
+    settings: OcrSettings,
+    max_text_chars: usize,
+    scratch: PathBuf,
+}
+
+impl OcrJob {
+    /// Reads the pages needing OCR of the root and of every attachment.
+    fn read(
+        mut self,
+        engine: &mut Result<Engine, OcrError>,
+    ) -> Result<Box<ExtractionRecord>, StageError> {
+        let (shared, settings) = (&self.shared, &self.settings);
+        if let Ok(content) = self.record.content.as_mut() {
             read_part(
                 shared,
                 engine,
                 content,
-                &item.root_bytes,
+                &self.root_bytes,
                 settings,
-                max_text_chars,
-                &scratch,
+                self.max_text_chars,
+                &self.scratch,
             )?;
         }
-        for child in &mut record.children {
+        for child in &mut self.record.children {
             let Ok(content) = child.content.as_mut() else {
                 continue;
             };
@@ -83,19 +150,29 @@ pub(super) fn run(
                     content,
                     &bytes,
                     settings,
-                    max_text_chars,
-                    &scratch,
+                    self.max_text_chars,
+                    &self.scratch,
                 )?,
                 Err(e) => fail_all(content, settings, &OcrError::Io(e.to_string())),
             }
         }
-        // With the pages read, the case can be understood like any other.
-        super::extraction::understand_record(shared, &mut record, &item.received);
-        if tx.send(Finish::Extracted(record)).is_err() {
-            break;
+        Ok(self.record)
+    }
+}
+
+/// Every part still waiting for OCR records its pages as failed with `e`.
+fn fail_unread(record: &mut ExtractionRecord, settings: &OcrSettings, e: &OcrError) {
+    let parts = record.content.as_mut().into_iter().chain(
+        record
+            .children
+            .iter_mut()
+            .filter_map(|c| c.content.as_mut().ok()),
+    );
+    for content in parts {
+        if !content.pages_needing_ocr.is_empty() && content.ocr.is_none() {
+            fail_all(content, settings, e);
         }
     }
-    Ok(())
 }
 
 fn read_part(
@@ -118,7 +195,7 @@ fn read_part(
         }
     };
     let pages = content.pages_needing_ocr.clone();
-    let result = catch_unwind(AssertUnwindSafe(|| {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         ocr::ocr_part(eng, bytes, &content.media_type, &pages, settings, scratch)
     }));
     let part = match result {

@@ -9,6 +9,7 @@
 
 pub mod einvoice;
 pub mod eml;
+pub mod hostile;
 pub mod letters;
 pub mod pdf;
 pub mod people;

@@ -106,11 +106,15 @@ pub fn truth_text(lines: &[String]) -> String {
 }
 
 fn font(serif: bool) -> io::Result<FontVec> {
-    let name = if serif {
+    font_file(if serif {
         "DejaVuSerif.ttf"
     } else {
         "DejaVuSans.ttf"
-    };
+    })
+}
+
+/// A DejaVu font by file name (e.g. `DejaVuSerif-Bold.ttf`), with the install command when missing.
+pub fn font_file(name: &str) -> io::Result<FontVec> {
     let path = Path::new(FONT_DIR).join(name);
     let bytes = std::fs::read(&path).map_err(|e| {
         io::Error::new(
@@ -166,6 +170,70 @@ pub fn render_page(lines: &[String], style: &ScanStyle) -> io::Result<GrayImage>
         }
     }
     degrade(img, style, &mut rng, paper)
+}
+
+/// An upright ruled parts table as old printed catalogues have it, A4 at 200 dpi (the kind of
+/// page whose ink profile proposes a turn): the edge of the sheet dark on the scanner's lid,
+/// page number, double rule, four columns with vertical rules, part numbers and table
+/// references of digits and capitals only, short entries that line up in columns. Gives the
+/// page and words on it (headings and part numbers) for tests to look for.
+pub fn ruled_table_page() -> io::Result<(GrayImage, Vec<String>)> {
+    let (w, h) = (1654u32, 2339u32);
+    let mut img = GrayImage::from_pixel(w, h, Luma([246]));
+    let bold = font_file("DejaVuSerif-Bold.ttf")?;
+    let sans = font_file("DejaVuSans-Bold.ttf")?;
+    let ink = Luma([25]);
+    let text = |img: &mut GrayImage, f: &FontVec, px: f32, x: u32, y: u32, s: &str| {
+        imageproc::drawing::draw_text_mut(img, ink, x as i32, y as i32, PxScale::from(px), f, s);
+    };
+    let rule = |img: &mut GrayImage, x0: u32, x1: u32, y0: u32, y1: u32| {
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                img.put_pixel(x, y, ink);
+            }
+        }
+    };
+    let (left, right, top) = (220u32, 1440u32, 300u32);
+    let cols = [left, 520, 820, 1130, right];
+    text(&mut img, &bold, 40.0, 800, 150, "15");
+    // The edge of the sheet, dark on the scanner's lid.
+    rule(&mut img, 60, 63, 0, h - 1);
+    rule(&mut img, left, right, top, top + 3);
+    rule(&mut img, left, right, top + 10, top + 11);
+    let mut words = Vec::new();
+    for (i, head) in ["Part No.", "Table No.", "Part No.", "Table No."]
+        .iter()
+        .enumerate()
+    {
+        text(&mut img, &sans, 24.0, cols[i] + 80, top + 30, head);
+    }
+    words.extend(["Part", "Table"].map(String::from));
+    rule(&mut img, left, right, top + 75, top + 77);
+    let refs = ["13 A", "14 B", "13 A-14 B", "14 A"];
+    let mut y = top + 95;
+    let mut n = 1u32;
+    for row in 0..44u32 {
+        let (a, b) = (n, n + 87);
+        n += 1 + row % 3 / 2;
+        for (i, s) in [
+            a.to_string(),
+            refs[(row as usize * 7) % refs.len()].to_string(),
+            b.to_string(),
+            refs[(row as usize * 5 + 1) % refs.len()].to_string(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            text(&mut img, &bold, 34.0, cols[i] + 100, y, s);
+        }
+        words.push(b.to_string());
+        y += 40;
+    }
+    rule(&mut img, left, right, y + 10, y + 12);
+    for &x in &cols[1..4] {
+        rule(&mut img, x, x + 2, top + 12, y + 10);
+    }
+    Ok((img, words))
 }
 
 fn degrade(

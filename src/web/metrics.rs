@@ -57,6 +57,8 @@ pub struct HttpMetrics {
     tasks_overdue: Family<QueueLabel, Gauge>,
     backlog_age: Family<QueueLabel, Gauge<f64, AtomicU64>>,
     ocr_pages: Gauge,
+    overruns: Gauge,
+    runaways: Gauge,
     routing_latency: Family<QuantileLabel, Gauge<f64, AtomicU64>>,
 }
 
@@ -113,6 +115,18 @@ impl Default for HttpMetrics {
         );
         let ocr_pages = Gauge::default();
         registry.register("ocr_pages", "Pages read by OCR", ocr_pages.clone());
+        let overruns = Gauge::default();
+        registry.register(
+            "stage_overruns",
+            "Items given up since start because extraction, OCR or understanding passed its deadline",
+            overruns.clone(),
+        );
+        let runaways = Gauge::default();
+        registry.register(
+            "abandoned_work_running",
+            "Work given up on that is still running (a parser stuck in a loop); restart to reclaim",
+            runaways.clone(),
+        );
         let routing_latency = Family::<QuantileLabel, Gauge<f64, AtomicU64>>::default();
         registry.register(
             "receipt_to_routed_seconds",
@@ -130,6 +144,8 @@ impl Default for HttpMetrics {
             tasks_overdue,
             backlog_age,
             ocr_pages,
+            overruns,
+            runaways,
             routing_latency,
         }
     }
@@ -167,6 +183,8 @@ impl HttpMetrics {
             self.backlog_age.get_or_create(&label).set(age);
         }
         self.ocr_pages.set(s.access.ocr_pages()? as i64);
+        self.overruns.set(crate::pipeline::overruns() as i64);
+        self.runaways.set(crate::pipeline::runaways() as i64);
         let mut lat = s.access.routing_latencies(1000)?;
         lat.sort_by(f64::total_cmp);
         for (name, q) in [("0.5", 0.5), ("0.9", 0.9), ("0.99", 0.99)] {

@@ -13,7 +13,7 @@ use crate::support::{roots, sha256_hex, Env};
 const INSTALL: &str = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev poppler-utils (or `make deps`)";
 
 /// Fails (never skips) when tesseract or a language is missing.
-fn require_tesseract() {
+pub fn require_tesseract() {
     let out = Command::new("tesseract").arg("--list-langs").output();
     let langs = match out {
         Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
