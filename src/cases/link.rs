@@ -50,6 +50,9 @@ pub struct CaseDoc {
     pub words: BTreeSet<String>,
     /// The objects it names: vehicle plates ([`super::concern::plates`]).
     pub objects: Vec<String>,
+    /// Mail sent by a machine (auto-reply, out-of-office, mailing list, flagged spam): it
+    /// states no concern, so it joins no case, whatever numbers it quotes.
+    pub automated: bool,
 }
 
 /// How a candidate case was found.
@@ -101,6 +104,11 @@ pub enum LinkReason {
     },
     /// Same customer and type within `window_hours` of the case's last document.
     TimeWindow {
+        hours: u32,
+    },
+    /// The customer's death is their only open case within `hours`: what follows about them
+    /// is the estate's business.
+    AfterDeath {
         hours: u32,
     },
     /// A reply (`AW:`, `RE:`) to the subject of a document of the customer's case.
@@ -165,6 +173,9 @@ impl fmt::Display for LinkReason {
                     write!(f, ", shared words {}", named(shared))?;
                 }
                 Ok(())
+            }
+            LinkReason::AfterDeath { hours } => {
+                write!(f, "after the customer's death, within {hours} h")
             }
             LinkReason::SameConcern { hours, shared } => write!(
                 f,
@@ -231,10 +242,15 @@ fn relation(a: &str, b: &str) -> Relation {
     let any_concern =
         |t: &str| t == UNKNOWN || t == DocType::Complaint.as_str() || t == DocType::Other.as_str();
     let (claim, invoice) = (DocType::Claim.as_str(), DocType::Invoice.as_str());
+    // After a death, what the heirs send is about it: the benefit claim, the funeral home's
+    // bill, cancellations, the account for the payout, the estate's address.
+    let death = DocType::DeathNotice.as_str();
     if a == b && a != UNKNOWN {
         Relation::Same
     } else if any_concern(a)
         || any_concern(b)
+        || a == death
+        || b == death
         || (a == claim && b == invoice)
         || (a == invoice && b == claim)
     {
@@ -405,6 +421,12 @@ impl LinkRules {
                 return Some((share, LinkReason::SameConcern { hours, shared }));
             }
         }
+        // The customer has died and that is their only open case: the heirs' cancellations,
+        // the funeral home's bill, the benefit claim, the account for the payout belong to it
+        // whatever words they use.
+        if c.doc_type == DocType::DeathNotice.as_str() && open.related == 1 {
+            return Some((share, LinkReason::AfterDeath { hours }));
+        }
         if self.distinct(doc, c) {
             return None;
         }
@@ -463,7 +485,7 @@ impl LinkRules {
 
     /// Picks the case `doc` joins among `candidates`, or a new case.
     pub fn decide(&self, doc: &CaseDoc, candidates: &[Candidate]) -> Decision {
-        if !self.enabled {
+        if !self.enabled || doc.automated {
             return Decision::NewCase;
         }
         let compatible = |c: &Candidate| {

@@ -661,3 +661,50 @@ fn the_same_vehicle_joins_like_its_contract_number() {
     );
     assert_eq!(rules(72).decide(&repair, &[crash]), Decision::NewCase);
 }
+
+#[test]
+fn machine_mail_joins_no_case() {
+    // An out-of-office answering the insurer's mail about a claim quotes its number.
+    let mut reply = doc("K-1", "other", 5);
+    reply.claims = vec!["S1".into()];
+    let mut claim = cand(1, "K-1", "claim", 0, FoundBy::Claim("S1".into()));
+    claim.claims = vec!["S1".into()];
+    assert!(joined(rules(72).decide(&reply, std::slice::from_ref(&claim))).is_some());
+    reply.automated = true;
+    assert_eq!(rules(72).decide(&reply, &[claim]), Decision::NewCase);
+}
+
+#[test]
+fn what_the_heirs_send_after_a_death_joins_it() {
+    let death = cand(1, "K-1", "death_notice", 0, FoundBy::Window);
+    for later in ["cancellation", "invoice", "bank_details_change", "claim"] {
+        let d = doc("K-1", later, 24);
+        assert_eq!(
+            joined(rules(72).decide(&d, std::slice::from_ref(&death))),
+            Some((1, LinkReason::AfterDeath { hours: 72 })),
+            "{later}"
+        );
+    }
+    assert_eq!(
+        LinkReason::AfterDeath { hours: 72 }.to_string(),
+        "after the customer's death, within 72 h"
+    );
+    // Another open case the document relates to: the words decide, as ever.
+    let claim = cand(2, "K-1", "claim", 0, FoundBy::Window);
+    assert_eq!(
+        rules(72).decide(&doc("K-1", "invoice", 24), &[death.clone(), claim]),
+        Decision::NewCase
+    );
+    // Not another customer's, nor after the window.
+    assert_eq!(
+        rules(72).decide(
+            &doc("K-2", "cancellation", 24),
+            std::slice::from_ref(&death)
+        ),
+        Decision::NewCase
+    );
+    assert_eq!(
+        rules(72).decide(&doc("K-1", "cancellation", 24 * 10), &[death]),
+        Decision::NewCase
+    );
+}

@@ -409,6 +409,25 @@ impl MasterIndex {
                 found.iter().copied().collect()
             };
             if narrowed.len() == 1 {
+                // The writer's own e-mail or IBAN, but the letter is about another customer
+                // it introduces as the writer's relative, flatmate or client ("meine Mutter
+                // Fatma Şahin, geb. …", "für meine Mitbewohnerin Agnieszka Nowak").
+                let named = self.named(doc);
+                if let Some(n) = self
+                    .introduced_customer(doc, &qualified(&named, doc))
+                    .filter(|n| n.i != narrowed[0])
+                {
+                    return CustomerMatch::Unique {
+                        customer_id: self.id_of(n.i),
+                        confidence: 0.85,
+                        reason: format!(
+                            "{}; introduced in the text as the writer's relative or client (the \
+                             {what} {} is the writer's)",
+                            n.ev.describe(),
+                            which.join(", ")
+                        ),
+                    };
+                }
                 return CustomerMatch::Unique {
                     customer_id: self.id_of(narrowed[0]),
                     confidence,
@@ -447,10 +466,10 @@ impl MasterIndex {
         seen
     }
 
-    fn by_name(&self, doc: &Doc) -> CustomerMatch {
+    /// Every customer the letter names (last name, or first name with other evidence).
+    fn named(&self, doc: &Doc) -> Vec<Named> {
         let name_change = NAME_CHANGE_WORDS.iter().any(|w| doc.view.has(w));
-        let named: Vec<Named> = self
-            .name_candidates(doc, name_change)
+        self.name_candidates(doc, name_change)
             .into_iter()
             .filter(|&i| self.worth_a_look(i, doc))
             .map(|i| Named {
@@ -458,47 +477,33 @@ impl MasterIndex {
                 ev: self.evidence(i, doc),
             })
             .filter(|n| n.ev.name > NameFit::None || n.ev.first_name)
-            .collect();
-        let qualifies = |ev: &Evidence| {
-            let a = ev.attributes();
-            match ev.name {
-                // One part of a double name needs more of the address.
-                NameFit::Tolerant if ev.partial => a >= 2,
-                NameFit::Full | NameFit::Tolerant | NameFit::Initial => a >= 1,
-                NameFit::Last => {
-                    a >= 2
-                        || (ev.birth_date && a >= 1)
-                        || (ev.street && ev.house_number && ev.postcode)
-                }
-                // A changed last name: first name, birth date and address, or the address with
-                // house number where the letter speaks of the change.
-                NameFit::None => {
-                    ev.first_name
-                        && ((ev.birth_date && (ev.postcode || ev.street))
-                            || (name_change && ev.street && ev.house_number && ev.postcode))
-                }
-            }
-        };
-        let score = |ev: &Evidence| (ev.attributes() + usize::from(ev.house_number), ev.name);
-        let mut ok: Vec<&Named> = named.iter().filter(|n| qualifies(&n.ev)).collect();
-        ok.sort_by_key(|n| std::cmp::Reverse(score(&n.ev)));
-        // Two customers in one letter, one of them introduced as the writer's relative or
-        // client ("meine Mutter Irmgard Müller", "unser Mandant Herr Kaiser"): the letter is
-        // about that one, however much of the signer's own address it carries.
-        let how: Vec<(&&Named, bool)> = ok
+            .collect()
+    }
+
+    /// Of the letter's named customers, the one it introduces as the writer's relative,
+    /// flatmate or client ("meine Mutter Irmgard Müller", "unser Mandant Herr Kaiser"): the
+    /// letter is about that one, however much of the signer's own address or contact it
+    /// carries. `None` unless exactly one is so introduced.
+    fn introduced_customer<'a>(&self, doc: &Doc, ok: &[&'a Named]) -> Option<&'a Named> {
+        let how: Vec<(&Named, bool)> = ok
             .iter()
             .filter_map(|n| {
-                introduced_as_relative_or_client(&self.entries[n.i], &doc.view).map(|f| (n, f))
+                introduced_as_relative_or_client(&self.entries[n.i], &doc.view).map(|f| (*n, f))
             })
             .collect();
         let by_first_name = how.iter().filter(|(_, f)| *f).count();
-        let introduced: Vec<&&Named> = how
+        let introduced: Vec<&Named> = how
             .iter()
             .filter(|(_, f)| *f || by_first_name == 0)
             .map(|(n, _)| *n)
             .collect();
-        if ok.len() > 1 && introduced.len() == 1 {
-            let n = introduced[0];
+        (introduced.len() == 1).then(|| introduced[0])
+    }
+
+    fn by_name(&self, doc: &Doc) -> CustomerMatch {
+        let named = self.named(doc);
+        let ok = qualified(&named, doc);
+        if let (true, Some(n)) = (ok.len() > 1, self.introduced_customer(doc, &ok)) {
             return CustomerMatch::Unique {
                 customer_id: self.id_of(n.i),
                 confidence: 0.85,
@@ -553,8 +558,44 @@ impl MasterIndex {
     }
 }
 
-/// Words that introduce someone other than the writer, after a possessive: relatives, a
-/// lawyer's client, the insurer's own policyholder.
+/// The named customers named with enough of their address to be meant, best first.
+fn qualified<'a>(named: &'a [Named], doc: &Doc) -> Vec<&'a Named> {
+    let name_change = NAME_CHANGE_WORDS.iter().any(|w| doc.view.has(w));
+    let mut ok: Vec<&Named> = named
+        .iter()
+        .filter(|n| qualifies(&n.ev, name_change))
+        .collect();
+    ok.sort_by_key(|n| std::cmp::Reverse(score(&n.ev)));
+    ok
+}
+
+/// Whether a named customer is named with enough of their address to be meant.
+fn qualifies(ev: &Evidence, name_change: bool) -> bool {
+    let a = ev.attributes();
+    match ev.name {
+        // One part of a double name needs more of the address.
+        NameFit::Tolerant if ev.partial => a >= 2,
+        NameFit::Full | NameFit::Tolerant | NameFit::Initial => a >= 1,
+        NameFit::Last => {
+            a >= 2 || (ev.birth_date && a >= 1) || (ev.street && ev.house_number && ev.postcode)
+        }
+        // A changed last name: first name, birth date and address, or the address with
+        // house number where the letter speaks of the change.
+        NameFit::None => {
+            ev.first_name
+                && ((ev.birth_date && (ev.postcode || ev.street))
+                    || (name_change && ev.street && ev.house_number && ev.postcode))
+        }
+    }
+}
+
+/// How well a qualified customer is named: more of the address first, then the name's fit.
+fn score(ev: &Evidence) -> (usize, NameFit) {
+    (ev.attributes() + usize::from(ev.house_number), ev.name)
+}
+
+/// Words that introduce someone other than the writer, after a possessive: relatives, members
+/// of the household, a lawyer's or carer's client, the insurer's own policyholder.
 const RELATION_WORDS: &[&str] = &[
     "mutter",
     "vater",
@@ -574,6 +615,19 @@ const RELATION_WORDS: &[&str] = &[
     "schwiegervater",
     "lebensgefaehrte",
     "lebensgefaehrtin",
+    "partner",
+    "partnerin",
+    "lebenspartner",
+    "lebenspartnerin",
+    "mitbewohner",
+    "mitbewohnerin",
+    "enkel",
+    "enkelin",
+    "schwiegersohn",
+    "schwiegertochter",
+    "betreute",
+    "betreuten",
+    "betreuter",
     "mandant",
     "mandanten",
     "mandantin",

@@ -296,3 +296,62 @@ fn a_customer_writing_about_a_relative_who_is_a_customer_too() {
     let m = match_among(&[husband, widow], notice);
     assert_eq!(m.customer_id(), Some("K-4"), "{m:?}");
 }
+
+#[test]
+fn the_writers_own_email_gives_way_to_the_relative_or_flatmate_the_mail_is_about() {
+    let daughter = customer(
+        "K-1",
+        "Elif",
+        "Sahin",
+        "1986-08-13",
+        "Lange Rötterstraße",
+        "68167",
+        "elif.sahin86@example.org",
+        "",
+    );
+    let mother = customer(
+        "K-2",
+        "Fatma",
+        "Sahin",
+        "1950-04-04",
+        "Neckarauer Straße",
+        "68199",
+        "",
+        "",
+    );
+    let flatmate = customer(
+        "K-3",
+        "Agnieszka",
+        "Nowak",
+        "1993-02-20",
+        "Warschauer Straße",
+        "10243",
+        "",
+        "",
+    );
+    let index = MasterIndex::new(vec![daughter, mother, flatmate], &[], &[]);
+    let by_mail = |text: &str| {
+        let ids = Identifiers::new(&IdentifyConfig::default()).extract(text);
+        index.match_document(&MatchInput {
+            identifiers: &ids,
+            sender_emails: &["elif.sahin86@example.org".to_string()],
+            text,
+        })
+    };
+    let death = "Sehr geehrte Damen und Herren,\nleider muss ich Ihnen mitteilen, dass meine \
+                 Mutter Fatma Sahin (geb. 04.04.1950, Neckarauer Str. 1, Mannheim) verstorben \
+                 ist.\nIch bin selbst auch Kundin bei Ihnen.\nElif Sahin";
+    let m = by_mail(death);
+    assert_eq!(m.customer_id(), Some("K-2"), "{m:?}");
+    assert!(m.reason().contains("sender e-mail"), "{m:?}");
+    let photos = "hi, hier die fotos vom wasserschaden für die meldung von meiner \
+                  mitbewohnerin agnieszka nowak, warschauer str 1 (hausrat läuft auf sie).";
+    assert_eq!(by_mail(photos).customer_id(), Some("K-3"));
+    // Named without a relation, or a relation without enough of the address: the writer.
+    let mention = "Sehr geehrte Damen und Herren, bitte ändern Sie meine Adresse. Frau Fatma \
+                   Sahin, Neckarauer Str. 1, weiß Bescheid.\nElif Sahin";
+    assert_eq!(by_mail(mention).customer_id(), Some("K-1"));
+    let bare = "Meine Mutter Fatma hat auch einen Vertrag bei Ihnen. Bitte schicken Sie mir \
+                ein Angebot.\nElif Sahin";
+    assert_eq!(by_mail(bare).customer_id(), Some("K-1"));
+}

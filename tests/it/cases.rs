@@ -1010,3 +1010,29 @@ fn the_same_vehicle_links_a_later_bill_to_the_claim() {
     );
     assert_ne!(case_of(&env, other), case);
 }
+
+#[test]
+fn an_out_of_office_quoting_a_claim_number_is_no_case_for_the_claim() {
+    // Window off: only keys link.
+    let env = env("[cases]\nwindow_hours = 0\nfollow_up_window_days = 0\n");
+    let (id, name, _, _) = who(1);
+    let auto = "From: Autohaus Nord <info@autohaus-nord.example>\r\nTo: schaden@versicherung.example\r\nSubject: Automatische Antwort: Ihre Schadensache S-2026000001\r\nMessage-ID: <auto1@autohaus-nord.example>\r\nAuto-Submitted: auto-replied\r\nDate: Mon, 02 Mar 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nUnser Büro ist bis zum 14.03. nicht besetzt.\r\n";
+    let auto = ingest(&env, "auto.eml", auto, "mail");
+    let claim = letter(
+        &env,
+        "claim.txt",
+        1,
+        &format!("Schadennummer S-2026000001\n{CLAIM}"),
+    );
+    let bill = mail(
+        &env,
+        "bill.eml",
+        1,
+        "bill1@example.de",
+        None,
+        "Rechnung zu Schaden S-2026000001",
+        &format!("anbei die Rechnung der Werkstatt, {name}, {id}. Rechnungsbetrag 1.200 EUR."),
+    );
+    assert_ne!(case_of(&env, claim), case_of(&env, auto));
+    assert_eq!(case_of(&env, bill), case_of(&env, claim));
+}

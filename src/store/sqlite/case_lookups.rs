@@ -37,8 +37,13 @@ fn subject_value(customer: &str, subject: &str) -> String {
     format!("{customer}\u{1f}{subject}")
 }
 
-/// The keys a document can be found by: (kind, value).
+/// The keys a document can be found by: (kind, value). None for machine mail: an
+/// out-of-office that quotes a claim number must not become the case a later report of the
+/// claim joins.
 fn keys_of(doc: &CaseDoc) -> Vec<(&'static str, String)> {
+    if doc.automated {
+        return Vec::new();
+    }
     let subject = match (&doc.customer_id, &doc.subject) {
         (Some(c), Some(s)) => Some(("subject", subject_value(c, s))),
         _ => None,

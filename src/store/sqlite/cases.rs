@@ -246,6 +246,7 @@ fn pending(
         claims,
         contracts,
         objects: crate::cases::concern::plates(&text),
+        automated: email.as_ref().is_some_and(|e| e.automated.is_some()),
         reminder: reminder.is_some(),
         ..CaseDoc::default()
     };
