@@ -54,7 +54,7 @@ if [ "$rc" -gt 1 ] || [ -z "$summary" ]; then crashed=1; fi
 echo "soak: $files files ($count hostile, seed $seed, + public corpora) in ${seconds} s"
 echo "soak: archived $archived, duplicates $duplicates, quarantined $failed, unfinished $unfinished, crashes $crashed, deadline overruns $overruns"
 "$bin/intake" status | sed 's/^/soak: ledger /'
-grep -E '^FAILED' "$work/ingest.err" | sed -E 's/^FAILED [^:]*: //' | cut -c1-90 | sort | uniq -c | sort -rn | head -15 | sed 's/^/soak: reason /'
+grep -E '^FAILED' "$work/ingest.err" | sed -E 's/^FAILED [^:]*: //' | cut -c1-90 | sed -E 's/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -15 | sed 's/^/soak: reason /'
 if [ "$crashed" -ne 0 ] || [ "$unfinished" -ne 0 ] || [ $((archived + duplicates + failed)) -ne "$files" ]; then
   echo "soak: FAILED — not every file is accounted for (exit $rc)" >&2
   tail -20 "$work/ingest.err" >&2
