@@ -20,6 +20,7 @@ pub mod matching;
 mod name_index;
 pub mod names;
 pub mod numbers;
+mod relation;
 pub mod report;
 
 use std::sync::OnceLock;
