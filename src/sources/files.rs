@@ -1,6 +1,7 @@
-//! One-off source for `intake ingest PATH...`: walks files and directories, submits every file
-//! (same rules as a watched folder: temporary and hidden names are skipped), and reports each
-//! outcome. The files themselves are left where they are.
+//! One-off source for `intake ingest PATH...`: walks files and directories (following symbolic
+//! links, unlike a watched folder), submits every file (same rules as a watched folder:
+//! temporary and hidden names are skipped), and reports each outcome. The files themselves are
+//! left where they are.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,7 +34,10 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>
             problems.push((root.clone(), "no such file or directory".to_string()));
             continue;
         }
+        // Links are followed: an operator who names a link, or a folder of links (an evaluation
+        // set assembled from elsewhere), means the files behind them. A loop is reported.
         for entry in walkdir::WalkDir::new(root)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !is_ignored_name(&e.file_name().to_string_lossy()))

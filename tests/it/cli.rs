@@ -63,6 +63,35 @@ fn ingest_reports_failures_and_exits_non_zero() {
 }
 
 #[test]
+fn ingest_takes_the_files_behind_symbolic_links() {
+    let env = Env::new();
+    let real = env.path("echt");
+    std::fs::create_dir_all(&real).unwrap();
+    for (name, text) in [
+        (
+            "a.txt",
+            "Hiermit kündige ich meine Hausratversicherung zum Jahresende.",
+        ),
+        (
+            "b.txt",
+            "Meine neue Anschrift lautet Gartenweg 5, 12345 Neustadt.",
+        ),
+    ] {
+        std::fs::write(real.join(name), text).unwrap();
+    }
+    let links = env.path("links");
+    std::fs::create_dir_all(&links).unwrap();
+    std::os::unix::fs::symlink(real.join("b.txt"), links.join("b.txt")).unwrap();
+    std::os::unix::fs::symlink(real.join("a.txt"), env.path("a-link.txt")).unwrap();
+    // A link named on the command line, and a folder holding a link.
+    let out = env.run(&["ingest", "--quiet", "a-link.txt", "links"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 archived"), "{err}");
+    assert_eq!(roots(&env.export()).len(), 2);
+}
+
+#[test]
 fn search_filters_by_date_and_reindex_rebuilds_the_index() {
     let env = Env::new();
     std::fs::create_dir_all(env.path("stapel")).unwrap();
